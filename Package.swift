@@ -1,0 +1,131 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The target list is the architecture: one library per module, a composition
+// root (`MPIMDaemon`) that wires them, and a thin `mpimd` executable.
+let package = Package(
+    name: "mpim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mpimd", targets: ["mpimd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    ],
+    targets: [
+        // Shared vocabulary: ids, messages, pushes, the error enum.
+        .target(name: "MPIMCore"),
+
+        // hiredis, the blocking C client, behind a thread-per-connection wrapper.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // SQLite through GRDB: the durable store (stands in for MySQL).
+        .target(
+            name: "Storage",
+            dependencies: [
+                "MPIMCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Domain services, each a protocol plus an actor.
+        .target(
+            name: "Users",
+            dependencies: [
+                "MPIMCore", "Storage",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Presence",
+            dependencies: [
+                "MPIMCore", "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "MPIMCore", "Storage", "Presence", "Users",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The TCP line protocol.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "MPIMCore", "Users", "Presence", "Messaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Composition root: configuration and the service group.
+        .target(
+            name: "MPIMDaemon",
+            dependencies: [
+                "MPIMCore", "RedisClient", "Storage", "Users", "Presence", "Messaging", "Gateway",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "mpimd",
+            dependencies: [
+                "MPIMDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: ["RedisClient"]
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "MPIMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "MPIMCore"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef MPIM_CHIREDIS_SHIM_H
+#define MPIM_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif
