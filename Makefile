@@ -1,0 +1,26 @@
+# mpim: `make run` to chat, `make test` to prove it.
+.PHONY: all deps build release run test conformance clean
+
+all: build
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product mpimd
+
+run: release
+	scripts/run.sh
+
+test: deps
+	swift test
+
+# The independent protocol checks in ../shared (builds the release daemon).
+conformance: release
+	python3 ../shared/conformance/run.py
+
+clean:
+	rm -rf .build .run

@@ -1,0 +1,28 @@
+import MPIMCore
+
+/// A parsed command line (PROTOCOL.md, "Commands").
+public enum Command: Equatable, Sendable {
+    case register(username: String, password: String)
+    case login(username: String, password: String, device: String)
+    case logout
+    case send(to: UserID, text: String, clientMessageID: String?)
+    case pull
+    case history(peer: UserID, before: MessageID?, limit: Int)
+    case ping
+    case help
+    case quit
+
+    /// Whether the command needs a logged-in session.
+    var needsLogin: Bool {
+        switch self {
+        case .register, .login, .ping, .help, .quit: false
+        case .logout, .send, .pull, .history: true
+        }
+    }
+}
+
+/// What a line is: nothing to answer, or a command.
+public enum ParsedLine: Equatable, Sendable {
+    case blank
+    case command(Command)
+}

@@ -1,0 +1,144 @@
+import MPIMCore
+
+/// Turns one line of text into a `Command`: pure, no I/O, tested on its own.
+public enum CommandParser {
+    static let maxHistoryLimit = 500
+    static let defaultHistoryLimit = 50
+
+    public static func parse(_ line: String) -> Result<ParsedLine, GatewayError> {
+        var scanner = ArgumentScanner(line)
+        guard var word = scanner.next() else { return .success(.blank) }
+        var clientMessageID: String?
+        if word.hasPrefix("@cid=") {
+            let tag = String(word.dropFirst(5))
+            guard isValidClientMessageID(tag), let next = scanner.next() else {
+                return .failure(.usage("@cid=<client_msg_id> SEND <to_uid> <text>"))
+            }
+            clientMessageID = tag
+            word = next
+        }
+        let name = word.uppercased()
+        if clientMessageID != nil, name != "SEND" {
+            return .failure(.usage("@cid=<client_msg_id> SEND <to_uid> <text>"))
+        }
+        do {
+            return .success(.command(try command(name, &scanner, clientMessageID: clientMessageID)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func command(_ name: String, _ args: inout ArgumentScanner, clientMessageID: String?)
+        throws(GatewayError) -> Command
+    {
+        switch name {
+        case "REGISTER":
+            let usage = GatewayError.usage("REGISTER <username> <password>")
+            guard let username = args.next(), let password = args.next(), args.isAtEnd else { throw usage }
+            return .register(username: username, password: password)
+        case "LOGIN":
+            let usage = GatewayError.usage("LOGIN <username> <password> [device]")
+            guard let username = args.next(), let password = args.next() else { throw usage }
+            let device = args.next() ?? "cli"
+            guard args.isAtEnd, isValidDevice(device) else { throw usage }
+            return .login(username: username, password: password, device: device)
+        case "SEND":
+            let usage = GatewayError.usage("SEND <to_uid> <text>")
+            guard let target = args.next(), let text = args.rest() else { throw usage }
+            return .send(to: try userID(target), text: text, clientMessageID: clientMessageID)
+        case "HISTORY":
+            let usage = GatewayError.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")
+            guard let peer = args.next() else { throw usage }
+            let peerID = try userID(peer)
+            var before: MessageID?
+            if let token = args.next() {
+                guard let value = MessageID(token), value >= 0 else { throw usage }
+                before = value == 0 ? nil : value
+            }
+            var limit = defaultHistoryLimit
+            if let token = args.next() {
+                guard let value = Int(token), value > 0 else { throw usage }
+                limit = min(value, maxHistoryLimit)
+            }
+            guard args.isAtEnd else { throw usage }
+            return .history(peer: peerID, before: before, limit: limit)
+        case "LOGOUT": return try bare(.logout, "LOGOUT", &args)
+        case "PULL": return try bare(.pull, "PULL", &args)
+        case "PING": return try bare(.ping, "PING", &args)
+        case "HELP": return try bare(.help, "HELP", &args)
+        case "QUIT": return try bare(.quit, "QUIT", &args)
+        default:
+            throw .unknownCommand
+        }
+    }
+
+    /// The names `HELP` lists, in the contract's order.
+    static let commandNames = ["REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "HISTORY", "PING", "HELP", "QUIT"]
+
+    private static func bare(_ command: Command, _ name: String, _ args: inout ArgumentScanner)
+        throws(GatewayError) -> Command
+    {
+        guard args.isAtEnd else { throw .usage(name) }
+        return command
+    }
+
+    private static func userID(_ token: String) throws(GatewayError) -> UserID {
+        guard let value = UserID(token), value > 0 else { throw .badUID }
+        return value
+    }
+
+    private static func isValidDevice(_ device: String) -> Bool {
+        (1...32).contains(device.utf8.count) && device.utf8.allSatisfy(isNameByte)
+    }
+
+    private static func isValidClientMessageID(_ tag: String) -> Bool {
+        (1...64).contains(tag.utf8.count) && tag.utf8.allSatisfy { isNameByte($0) && $0 != UInt8(ascii: ".") }
+    }
+
+    /// `A-Z a-z 0-9 _ . -`
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
+            true
+        default:
+            false
+        }
+    }
+}
+
+/// Reads space-separated arguments, then optionally the rest of the line.
+struct ArgumentScanner {
+    private let line: Substring
+    private var position: Substring.Index
+
+    init(_ line: String) {
+        self.line = Substring(line)
+        self.position = self.line.startIndex
+    }
+
+    var isAtEnd: Bool {
+        line[position...].allSatisfy { $0 == " " }
+    }
+
+    /// The next space-separated token, skipping runs of spaces.
+    mutating func next() -> String? {
+        let rest = line[position...].drop { $0 == " " }
+        guard !rest.isEmpty else {
+            position = line.endIndex
+            return nil
+        }
+        let end = rest.firstIndex(of: " ") ?? line.endIndex
+        position = end
+        return String(line[rest.startIndex..<end])
+    }
+
+    /// The text after the single space that follows the last token, kept
+    /// exactly; nil when it is empty.
+    mutating func rest() -> String? {
+        guard position < line.endIndex else { return nil }
+        let text = line[line.index(after: position)...]
+        position = line.endIndex
+        return text.isEmpty ? nil : String(text)
+    }
+}

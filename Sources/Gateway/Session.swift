@@ -1,0 +1,140 @@
+import Logging
+import MPIMCore
+import Messaging
+import NIOCore
+import Presence
+import Users
+
+/// The services a session talks to, all through their protocols.
+public struct GatewayServices: Sendable {
+    public var users: any UserService
+    public var presence: any PresenceService
+    public var messages: any MessageService
+
+    public init(users: any UserService, presence: any PresenceService, messages: any MessageService) {
+        self.users = users
+        self.presence = presence
+        self.messages = messages
+    }
+}
+
+/// One connection's protocol state: who is logged in, and what each command
+/// answers. Owned by its connection's task, so commands run one at a time, in order.
+final class Session {
+    enum Disposition {
+        case keepOpen
+        case close
+    }
+
+    /// Messages taken from the inbox per store round trip during PULL.
+    static let pullChunk = 500
+
+    let connection: ConnectionID
+    private let channel: any Channel
+    private let services: GatewayServices
+    private let registry: SessionRegistry
+    private var logger: Logger
+    private var login: (user: UserID, device: String)?
+
+    init(connection: ConnectionID, channel: any Channel, services: GatewayServices,
+         registry: SessionRegistry, logger: Logger) {
+        self.connection = connection
+        self.channel = channel
+        self.services = services
+        self.registry = registry
+        self.logger = logger
+        self.logger[metadataKey: "conn"] = "\(connection)"
+    }
+
+    /// Answers one line; `write` sends reply lines (without newlines) in order.
+    func respond(to line: String, write: (String) async throws -> Void) async throws -> Disposition {
+        let command: Command
+        switch CommandParser.parse(line) {
+        case .success(.blank):
+            return .keepOpen
+        case .success(.command(let parsed)):
+            command = parsed
+        case .failure(let error):
+            try await write(error.replyLine)
+            return .keepOpen
+        }
+        do {
+            return try await execute(command, write: write)
+        } catch let error as GatewayError {
+            try await write(error.replyLine)
+            return .keepOpen
+        } catch let error as MPIMError {
+            try await write(GatewayError.service(error).replyLine)
+            return .keepOpen
+        }
+    }
+
+    /// Logs the session out when its connection ends.
+    func end() async {
+        await logOut()
+    }
+
+    private func execute(_ command: Command, write: (String) async throws -> Void) async throws -> Disposition {
+        let me = login?.user
+        if command.needsLogin, me == nil { throw GatewayError.notLoggedIn }
+        switch command {
+        case .register(let username, let password):
+            let user = try await services.users.register(username: username, password: password)
+            await logIn(user, device: "cli")
+            try await write("+OK uid=\(user)")
+        case .login(let username, let password, let device):
+            let user = try await services.users.login(username: username, password: password)
+            await logIn(user, device: device)
+            try await write("+OK uid=\(user)")
+        case .logout:
+            await logOut()
+            try await write("+OK logout success")
+        case .send(let recipient, let text, _):
+            let message = try await services.messages.send(from: me!, to: recipient, text: text)
+            try await write("+OK msg_id=\(message.id)")
+        case .pull:
+            var count = 0
+            while true {
+                let chunk = try await services.messages.pull(for: me!, limit: Self.pullChunk)
+                for message in chunk { try await write(Push.message(message).line) }
+                count += chunk.count
+                if chunk.count < Self.pullChunk { break }
+            }
+            try await write("+OK pull_done count=\(count)")
+        case .history(let peer, let before, let limit):
+            let messages = try await services.messages.history(of: me!, with: peer, before: before, limit: limit)
+            for message in messages { try await write(Push.message(message).line) }
+            try await write("+OK history_done")
+        case .ping:
+            if let login { await services.presence.refresh(login.user, device: login.device) }
+            try await write("+OK pong")
+        case .help:
+            try await write("+OK commands: " + CommandParser.commandNames.joined(separator: " "))
+        case .quit:
+            try await write("+OK bye")
+            return .close
+        }
+        return .keepOpen
+    }
+
+    private func logIn(_ user: UserID, device: String) async {
+        await logOut()
+        // Registered before the route is bound, so a push that follows the
+        // route always finds the session.
+        registry.add(user, device: device, connection: connection, channel: channel)
+        login = (user, device)
+        logger[metadataKey: "uid"] = "\(user)"
+        await services.presence.bind(user, device: device)
+        logger.info("login", metadata: ["device": "\(device)"])
+    }
+
+    private func logOut() async {
+        guard let current = login else { return }
+        login = nil
+        if registry.remove(current.user, device: current.device, connection: connection) {
+            await services.presence.unbind(current.user, device: current.device)
+        }
+        logger.info("logout")
+        logger[metadataKey: "uid"] = nil
+    }
+}

@@ -1,0 +1,39 @@
+/// A line the server writes to a session on its own, between replies.
+public enum Push: Sendable, Equatable {
+    case message(ChatMessage)
+    case kicked(reason: String)
+
+    /// The message id this push delivers, if it delivers one (delivery receipts key on it).
+    public var messageID: MessageID? {
+        switch self {
+        case .message(let message): message.id
+        case .kicked: nil
+        }
+    }
+
+    /// The wire form, without the trailing newline (PROTOCOL.md "Pushes").
+    public var line: String {
+        switch self {
+        case .message(let m):
+            "MSG id=\(m.id) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
+        case .kicked(let reason):
+            "KICKED reason=\(reason)"
+        }
+    }
+}
+
+/// A push ready for the wire, with the message it carries (if any), which is
+/// all a gateway needs to write it and report its delivery.
+public struct PushFrame: Sendable, Equatable {
+    public var line: String
+    public var messageID: MessageID?
+
+    public init(line: String, messageID: MessageID?) {
+        self.line = line
+        self.messageID = messageID
+    }
+}
+
+extension Push {
+    public var frame: PushFrame { PushFrame(line: line, messageID: messageID) }
+}

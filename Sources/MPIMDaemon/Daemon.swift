@@ -1,0 +1,67 @@
+import Gateway
+import Logging
+import MPIMCore
+import Messaging
+import NIOPosix
+import Presence
+import RedisClient
+import ServiceLifecycle
+import Storage
+import Users
+
+/// A wired daemon: its service group and the gateway (for the bound port).
+public struct Daemon: Sendable {
+    public let serviceGroup: ServiceGroup
+    public let gateway: GatewayServer
+}
+
+/// The composition root: opens the store, connects Redis, builds every
+/// service behind its protocol and orders them so that on shutdown the
+/// gateway drains first and Redis goes last.
+public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) async throws -> Daemon {
+    let gatewayID = configuration.gateway.gatewayID
+    func moduleLogger(_ module: String) -> Logger {
+        var logger = Logger(label: "mpim.\(module)")
+        logger.logLevel = configuration.logLevel
+        logger[metadataKey: "gateway"] = "\(gatewayID)"
+        return logger
+    }
+
+    let database = try AppDatabase.open(configuration.database)
+    let redis = RedisConnections(
+        queue: RedisConnection(configuration: configuration.redisQueue, label: "queue", logger: moduleLogger("redis")),
+        logger: moduleLogger("redis"))
+    await redis.start(waitingUpTo: configuration.redisQueue.connectTimeout)
+
+    let ledger = DeliveryLedger(database: database, logger: moduleLogger("messaging"))
+    let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
+    let users = LiveUserService(
+        database: database, hashingPool: .singleton,
+        configuration: .init(
+            bcryptCost: configuration.bcryptCost,
+            throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
+                            lockout: configuration.lockoutDuration)),
+        clock: ContinuousClock(), logger: moduleLogger("users"))
+    let presence = LivePresenceService(
+        configuration: .init(gatewayID: gatewayID, routeTTL: configuration.routeTTL),
+        redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
+        local: registry, logger: moduleLogger("presence"))
+    let messages = LiveMessageService(
+        database: database, users: users, presence: presence, ledger: ledger, logger: moduleLogger("messaging"))
+    let gateway = GatewayServer(
+        configuration: configuration.gateway,
+        services: GatewayServices(users: users, presence: presence, messages: messages),
+        registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"))
+
+    let group = ServiceGroup(
+        configuration: .init(
+            services: [
+                .init(service: redis),
+                .init(service: presence),
+                .init(service: messages),
+                .init(service: gateway),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+    return Daemon(serviceGroup: group, gateway: gateway)
+}

@@ -1,0 +1,87 @@
+import GRDB
+import Logging
+import MPIMCore
+
+/// The durable store: accounts and messages in one SQLite file (WAL).
+///
+/// Several daemons may open the same file; SQLite's locks and the busy
+/// timeout serialize their writers, and AUTOINCREMENT keeps msg_ids unique
+/// and increasing across all of them.
+public struct AppDatabase: Sendable {
+    /// How the database file is opened.
+    public struct Configuration: Sendable {
+        /// Path of the SQLite file; its folder is created if missing.
+        public var path: String
+        /// How long a writer waits for another process's lock before failing.
+        public var busyTimeout: Duration
+
+        public init(path: String = "data/mpim.db", busyTimeout: Duration = .seconds(5)) {
+            self.path = path
+            self.busyTimeout = busyTimeout
+        }
+    }
+
+    let writer: any DatabaseWriter
+
+    /// Wraps an open database and brings its schema up to date.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (or creates) the file as a WAL `DatabasePool`.
+    public static func open(_ configuration: Configuration) throws -> AppDatabase {
+        let folder = (configuration.path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var config = GRDB.Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a commit survives a killed process (SIGKILL); only
+            // an OS crash can lose the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: configuration.path, configuration: config)
+        return try AppDatabase(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: users, messages, inbox") { db in
+            try db.create(table: "user") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("passwordHash", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
+            try db.create(table: "message") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("senderID", .integer).notNull()
+                t.column("recipientID", .integer).notNull()
+                t.column("text", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
+            try db.create(
+                index: "message_on_conversation", on: "message",
+                columns: ["senderID", "recipientID", "id"])
+            // One row per message not yet delivered to any session of its
+            // recipient; PULL takes them, a push removes them.
+            try db.create(table: "inbox", options: [.withoutRowID]) { t in
+                t.column("userID", .integer).notNull()
+                t.column("messageID", .integer).notNull()
+                t.primaryKey(["userID", "messageID"])
+            }
+        }
+        return migrator
+    }
+}
+
+extension Duration {
+    var timeInterval: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+import Foundation

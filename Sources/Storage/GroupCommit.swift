@@ -1,0 +1,112 @@
+import Synchronization
+
+/// Group commit: items submitted while a batch is being written wait and go
+/// together into the next one, so one transaction (one fsync-equivalent)
+/// serves many callers without anyone waiting for a timer.
+public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
+    public typealias Operation = @Sendable ([Item]) async throws -> [Output]
+
+    private struct Entry {
+        var item: Item
+        var waiter: CheckedContinuation<Output, any Error>?
+    }
+
+    private struct State {
+        var queue: [Entry] = []
+        var running = false
+        /// Items ever enqueued, and items whose batch has finished.
+        var enqueued = 0
+        var finished = 0
+        var flushWaiters: [(target: Int, waiter: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state = Mutex(State())
+    private let maxBatch: Int
+    private let operation: Operation
+
+    /// - Parameters:
+    ///   - maxBatch: the most items written in one call of `operation`.
+    ///   - operation: writes a batch and returns one output per item, in order.
+    public init(maxBatch: Int = 512, operation: @escaping Operation) {
+        self.maxBatch = maxBatch
+        self.operation = operation
+    }
+
+    /// Adds the item to the next batch and returns its output once that batch is written.
+    public func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            add(Entry(item: item, waiter: continuation))
+        }
+    }
+
+    /// Adds the item to the next batch without waiting for it.
+    public func enqueue(_ item: Item) {
+        add(Entry(item: item, waiter: nil))
+    }
+
+    /// Returns once every item enqueued before this call has been written (or failed).
+    public func flush() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.finished >= state.enqueued { return true }
+                state.flushWaiters.append((state.enqueued, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func add(_ entry: Entry) {
+        let start = state.withLock { state -> Bool in
+            state.queue.append(entry)
+            state.enqueued += 1
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if start {
+            Task { await self.drain() }
+        }
+    }
+
+    private func drain() async {
+        while let batch = nextBatch() {
+            let outcome: Result<[Output], any Error>
+            do {
+                let outputs = try await operation(batch.map(\.item))
+                precondition(outputs.count == batch.count, "GroupCommit operation must return one output per item")
+                outcome = .success(outputs)
+            } catch {
+                outcome = .failure(error)
+            }
+            for (index, entry) in batch.enumerated() {
+                switch outcome {
+                case .success(let outputs): entry.waiter?.resume(returning: outputs[index])
+                case .failure(let error): entry.waiter?.resume(throwing: error)
+                }
+            }
+            let released = state.withLock { state in
+                state.finished += batch.count
+                let finished = state.finished
+                let ready = state.flushWaiters.filter { $0.target <= finished }
+                state.flushWaiters.removeAll { $0.target <= finished }
+                return ready.map(\.waiter)
+            }
+            released.forEach { $0.resume() }
+        }
+    }
+
+    /// The next batch, or nil (and not running) when the queue is empty.
+    private func nextBatch() -> [Entry]? {
+        state.withLock { state in
+            guard !state.queue.isEmpty else {
+                state.running = false
+                return nil
+            }
+            let count = min(maxBatch, state.queue.count)
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return batch
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import MPIMCore
+
+/// Accounts: registration, login, existence checks.
+///
+/// In-process today (`LiveUserService`); the protocol is the seam where an
+/// RPC client can stand in once the service runs elsewhere.
+public protocol UserService: Sendable {
+    /// Creates an account and returns its id.
+    func register(username: String, password: String) async throws(MPIMError) -> UserID
+    /// Checks the password; `.authFailed` or `.authLocked` when refused.
+    func login(username: String, password: String) async throws(MPIMError) -> UserID
+    /// Whether the account exists.
+    func exists(_ user: UserID) async throws(MPIMError) -> Bool
+}

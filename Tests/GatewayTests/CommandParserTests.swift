@@ -1,0 +1,105 @@
+import Testing
+@testable import Gateway
+
+@Suite("Command parser")
+struct CommandParserTests {
+    private func parse(_ line: String) -> Result<ParsedLine, GatewayError> {
+        CommandParser.parse(line)
+    }
+
+    private func command(_ line: String) throws -> Command {
+        guard case .success(.command(let command)) = parse(line) else {
+            Issue.record("\(line) did not parse: \(parse(line))")
+            throw GatewayError.unknownCommand
+        }
+        return command
+    }
+
+    @Test("blank and all-space lines are ignored")
+    func blank() {
+        #expect(parse("") == .success(.blank))
+        #expect(parse("   ") == .success(.blank))
+    }
+
+    @Test("the command word is case-insensitive")
+    func caseInsensitive() throws {
+        #expect(try command("ping") == .ping)
+        #expect(try command("PiNg") == .ping)
+        #expect(try command("help") == .help)
+    }
+
+    @Test("unknown words are unknown commands")
+    func unknown() {
+        #expect(parse("FOO bar") == .failure(.unknownCommand))
+        #expect(GatewayError.unknownCommand.replyLine == "-ERR unknown cmd")
+    }
+
+    @Test("SEND keeps the text exactly, inner and leading spaces included")
+    func sendText() throws {
+        #expect(try command("SEND 7 hello  there, world") == .send(to: 7, text: "hello  there, world", clientMessageID: nil))
+        #expect(try command("SEND 7  two leading") == .send(to: 7, text: " two leading", clientMessageID: nil))
+        #expect(try command("send 7 x") == .send(to: 7, text: "x", clientMessageID: nil))
+    }
+
+    @Test("SEND errors: usage before uid shape, then bad uid")
+    func sendErrors() {
+        #expect(parse("SEND") == .failure(.usage("SEND <to_uid> <text>")))
+        #expect(parse("SEND 5") == .failure(.usage("SEND <to_uid> <text>")))
+        #expect(parse("SEND 5 ") == .failure(.usage("SEND <to_uid> <text>")))
+        #expect(parse("SEND abc hi") == .failure(.badUID))
+        #expect(parse("SEND 0 hi") == .failure(.badUID))
+        #expect(parse("SEND -3 hi") == .failure(.badUID))
+        #expect(parse("SEND 99999999999999999999 hi") == .failure(.badUID))
+        #expect(GatewayError.usage("SEND <to_uid> <text>").replyLine == "-ERR usage: SEND <to_uid> <text>")
+    }
+
+    @Test("a cid tag is carried on SEND and refused elsewhere")
+    func clientMessageID() throws {
+        #expect(try command("@cid=abc-1_Z SEND 3 hi") == .send(to: 3, text: "hi", clientMessageID: "abc-1_Z"))
+        if case .success = parse("@cid=abc PING") { Issue.record("tag accepted before PING") }
+        if case .success = parse("@cid= SEND 3 hi") { Issue.record("empty tag accepted") }
+        if case .success = parse("@cid=a.b SEND 3 hi") { Issue.record("dot accepted in tag") }
+        let long = String(repeating: "x", count: 65)
+        if case .success = parse("@cid=\(long) SEND 3 hi") { Issue.record("65-character tag accepted") }
+    }
+
+    @Test("REGISTER and LOGIN take exact arguments; device defaults to cli")
+    func accounts() throws {
+        #expect(try command("REGISTER alice pw") == .register(username: "alice", password: "pw"))
+        #expect(parse("REGISTER") == .failure(.usage("REGISTER <username> <password>")))
+        #expect(parse("REGISTER a b c") == .failure(.usage("REGISTER <username> <password>")))
+        #expect(try command("LOGIN alice pw") == .login(username: "alice", password: "pw", device: "cli"))
+        #expect(try command("LOGIN alice pw phone") == .login(username: "alice", password: "pw", device: "phone"))
+        #expect(parse("LOGIN onlyname") == .failure(.usage("LOGIN <username> <password> [device]")))
+        #expect(parse("LOGIN a b c d") == .failure(.usage("LOGIN <username> <password> [device]")))
+        #expect(parse("LOGIN a b bad/dev") == .failure(.usage("LOGIN <username> <password> [device]")))
+    }
+
+    @Test("HISTORY: peer, optional before and limit; limit capped at 500")
+    func history() throws {
+        #expect(try command("HISTORY 4") == .history(peer: 4, before: nil, limit: 50))
+        #expect(try command("HISTORY 4 100") == .history(peer: 4, before: 100, limit: 50))
+        #expect(try command("HISTORY 4 0 2") == .history(peer: 4, before: nil, limit: 2))
+        #expect(try command("HISTORY 4 100 9999") == .history(peer: 4, before: 100, limit: 500))
+        #expect(parse("HISTORY abc") == .failure(.badUID))
+        #expect(parse("HISTORY") == .failure(.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")))
+        #expect(parse("HISTORY 4 x") == .failure(.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")))
+        #expect(parse("HISTORY 4 1 0") == .failure(.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")))
+    }
+
+    @Test("commands without arguments refuse extra ones")
+    func bare() {
+        #expect(parse("PING now") == .failure(.usage("PING")))
+        #expect(parse("PULL 3") == .failure(.usage("PULL")))
+    }
+
+    @Test("only session-free commands run before login")
+    func loginRequirement() throws {
+        #expect(try command("PING").needsLogin == false)
+        #expect(try command("REGISTER a b").needsLogin == false)
+        #expect(try command("SEND 1 x").needsLogin)
+        #expect(try command("PULL").needsLogin)
+        #expect(try command("HISTORY 1").needsLogin)
+        #expect(try command("LOGOUT").needsLogin)
+    }
+}
