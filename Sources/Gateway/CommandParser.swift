@@ -88,22 +88,12 @@ public enum CommandParser {
     }
 
     private static func isValidDevice(_ device: String) -> Bool {
-        (1...32).contains(device.utf8.count) && device.utf8.allSatisfy(isNameByte)
+        NameCharacters.isValidName(device, maxLength: 32)
     }
 
+    /// 1–64 of `A-Z a-z 0-9 _ -` (the name characters less the dot).
     private static func isValidClientMessageID(_ tag: String) -> Bool {
-        (1...64).contains(tag.utf8.count) && tag.utf8.allSatisfy { isNameByte($0) && $0 != UInt8(ascii: ".") }
-    }
-
-    /// `A-Z a-z 0-9 _ . -`
-    private static func isNameByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
-            true
-        default:
-            false
-        }
+        NameCharacters.isValidName(tag, maxLength: 64) && !tag.utf8.contains(UInt8(ascii: "."))
     }
 }
 

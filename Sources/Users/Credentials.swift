@@ -7,17 +7,7 @@ public enum Credentials {
 
     /// 1–32 characters of `A-Z a-z 0-9 _ . -`.
     public static func isValidUsername(_ name: String) -> Bool {
-        let bytes = name.utf8
-        guard (1...maxUsernameLength).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
-                true
-            default:
-                false
-            }
-        }
+        NameCharacters.isValidName(name, maxLength: maxUsernameLength)
     }
 
     /// 1–128 bytes without spaces.
