@@ -117,6 +117,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "UsersTests",
+            dependencies: ["Users", "Storage", "MPIMCore", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "PresenceTests",
+            dependencies: ["Presence", "MPIMCore"]
+        ),
+        .testTarget(
+            name: "MPIMDaemonTests",
+            dependencies: ["MPIMDaemon"]
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "MPIMCore"]
         ),

@@ -23,7 +23,7 @@ extension AppDatabase {
             let now = UnixMillis.now()
             return try batch.map { outgoing in
                 var record = MessageRecord(
-                    id: nil, senderID: outgoing.sender, recipientID: outgoing.recipient,
+                    id: nil, senderID: outgoing.sender, recipientID: outgoing.recipient, groupID: nil,
                     text: outgoing.text, createdAt: now)
                 try record.insert(db)
                 let message = record.chatMessage

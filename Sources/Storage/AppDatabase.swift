@@ -58,7 +58,9 @@ public struct AppDatabase: Sendable {
             try db.create(table: "message") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("senderID", .integer).notNull()
-                t.column("recipientID", .integer).notNull()
+                // A 1:1 message has a recipient, a group message a group.
+                t.column("recipientID", .integer)
+                t.column("groupID", .integer)
                 t.column("text", .text).notNull()
                 t.column("createdAt", .integer).notNull()
             }

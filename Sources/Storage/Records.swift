@@ -26,7 +26,8 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
 
     var id: MessageID?
     var senderID: UserID
-    var recipientID: UserID
+    var recipientID: UserID?
+    var groupID: Int64?
     var text: String
     var createdAt: UnixMillis
 
@@ -41,7 +42,7 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 
     var chatMessage: ChatMessage {
-        ChatMessage(id: id ?? 0, sender: senderID, recipient: recipientID, text: text, timestamp: createdAt)
+        ChatMessage(id: id ?? 0, sender: senderID, recipient: recipientID ?? 0, text: text, timestamp: createdAt)
     }
 }
 

@@ -52,6 +52,9 @@ public struct LoginThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
         }
     }
 
+    /// Names currently remembered.
+    public var trackedCount: Int { records.count }
+
     public mutating func recordSuccess(_ name: String) {
         records[name] = nil
     }

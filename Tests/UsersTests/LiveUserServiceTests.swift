@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import MPIMCore
+import NIOPosix
+import Storage
+import Testing
+@testable import Users
+
+@Suite("User service")
+struct LiveUserServiceTests {
+    private func makeService(failures: Int = 5) throws -> LiveUserService<ContinuousClock> {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
+        let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
+        return LiveUserService(
+            database: database, hashingPool: .singleton,
+            configuration: .init(bcryptCost: 4, throttle: .init(failures: failures)),
+            clock: ContinuousClock(), logger: Logger(label: "test"))
+    }
+
+    @Test("register then login with the same password gives the same uid")
+    func registerLogin() async throws {
+        let users = try makeService()
+        let id = try await users.register(username: "alice", password: "secret")
+        #expect(try await users.login(username: "alice", password: "secret") == id)
+        #expect(try await users.exists(id))
+        #expect(try await !users.exists(id + 100))
+    }
+
+    @Test("wrong password and unknown user both fail as authFailed")
+    func failures() async throws {
+        let users = try makeService()
+        _ = try await users.register(username: "bob", password: "right")
+        await #expect(throws: MPIMError.authFailed) { try await users.login(username: "bob", password: "wrong") }
+        await #expect(throws: MPIMError.authFailed) { try await users.login(username: "nobody", password: "x") }
+    }
+
+    @Test("duplicate and malformed registrations are refused")
+    func registrationErrors() async throws {
+        let users = try makeService()
+        _ = try await users.register(username: "carol", password: "pw")
+        await #expect(throws: MPIMError.userExists) { try await users.register(username: "carol", password: "pw2") }
+        await #expect(throws: MPIMError.invalidUsername) { try await users.register(username: "bad name!", password: "pw") }
+        await #expect(throws: MPIMError.invalidPassword) {
+            try await users.register(username: "dave", password: String(repeating: "x", count: 129))
+        }
+    }
+
+    @Test("repeated failures lock the name even for the right password")
+    func lockout() async throws {
+        let users = try makeService(failures: 3)
+        _ = try await users.register(username: "erin", password: "right")
+        for _ in 0..<3 {
+            await #expect(throws: MPIMError.authFailed) { try await users.login(username: "erin", password: "wrong") }
+        }
+        await #expect(throws: MPIMError.authLocked) { try await users.login(username: "erin", password: "right") }
+    }
+
+    @Test("passwords are stored hashed, not in clear")
+    func hashed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
+        let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
+        let users = LiveUserService(database: database, hashingPool: .singleton,
+                                    configuration: .init(bcryptCost: 4), clock: ContinuousClock(), logger: Logger(label: "test"))
+        _ = try await users.register(username: "frank", password: "plaintext")
+        let stored = try #require(try await database.user(named: "frank"))
+        #expect(stored.passwordHash != "plaintext")
+        #expect(stored.passwordHash.hasPrefix("$2"))
+    }
+}
