@@ -1,0 +1,125 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One launched program whose stdout and stderr go to a log file. It is
+/// signalled by its own pid only, and every wait is async and bounded.
+///
+/// Spawned with `posix_spawn` and a cleared signal mask rather than
+/// `Foundation.Process`: a process spawned from a Swift concurrency thread
+/// inherits that thread's mask, with SIGTERM blocked
+/// (swift-corelibs-foundation issue #4772), and then ignores `stop()`.
+final class ChildProcess: Sendable {
+    let name: String
+    let log: URL
+    let pid: pid_t
+    private let exitStatus = Locked<Int32?>(nil)
+
+    /// Starts `executable` in `directory`, appending its output to `log`.
+    init(name: String, executable: String, arguments: [String], directory: URL, log: URL) throws {
+        self.name = name
+        self.log = log
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        guard let addChdir = glibcAddChdir, let addClosefrom = glibcAddClosefrom else {
+            throw E2EFailure("this C library lacks posix_spawn_file_actions_addchdir_np/addclosefrom_np (glibc >= 2.34)")
+        }
+        _ = addClosefrom(&actions, 3)
+        _ = addChdir(&actions, directory.path)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw E2EFailure("could not start \(name) (\(executable)): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    /// Reaps the process if it has exited; never blocks.
+    var isRunning: Bool {
+        exitStatus.withLock { status in
+            guard status == nil else { return false }
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid {
+                status = raw
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Sends `signal` unless the process has been reaped (its pid may belong to another by then).
+    func send(_ signal: Int32) {
+        exitStatus.withLock { status in
+            if status == nil { deliver(signal, to: pid) }
+        }
+    }
+
+    /// Waits until the process has exited; false if it still runs after `timeout`.
+    func waitForExit(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    /// SIGTERM, up to `grace` for it to exit, then SIGKILL.
+    func stop(grace: Duration = .seconds(10)) async {
+        send(SIGTERM)
+        if await waitForExit(timeout: grace) { return }
+        await kill()
+    }
+
+    /// SIGKILL, and wait until it is gone.
+    func kill() async {
+        send(SIGKILL)
+        _ = await waitForExit(timeout: .seconds(10))
+    }
+
+    var exitDescription: String {
+        guard !isRunning, let raw = exitStatus.withLock({ $0 }) else { return "is still running" }
+        let signal = raw & 0x7f
+        return signal == 0 ? "exited with status \((raw >> 8) & 0xff)" : "was killed by signal \(signal)"
+    }
+}
+
+private func deliver(_ signal: Int32, to pid: pid_t) {
+    _ = kill(pid, signal)
+}
+
+// glibc's GNU extensions, which the Glibc module does not import (no _GNU_SOURCE).
+private typealias FileActionsChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>,
+                                                      UnsafePointer<CChar>) -> Int32
+private typealias FileActionsClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>,
+                                                          Int32) -> Int32
+
+private let glibcAddChdir: FileActionsChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0),
+                                                     "posix_spawn_file_actions_addchdir_np")
+    .map { unsafeBitCast($0, to: FileActionsChdir.self) }
+
+private let glibcAddClosefrom: FileActionsClosefrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0),
+                                                             "posix_spawn_file_actions_addclosefrom_np")
+    .map { unsafeBitCast($0, to: FileActionsClosefrom.self) }

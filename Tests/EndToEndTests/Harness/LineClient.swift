@@ -1,0 +1,235 @@
+import NIOCore
+import NIOPosix
+
+/// One TCP connection speaking the MPIM line protocol, like `mpimwire.Client`:
+/// lines starting with a push word go to the push stream, except while a
+/// multi-line reply (PULL, HISTORY, GHISTORY, SYNC) is being read; every other
+/// line is a reply. Every wait is bounded and fails with a message.
+final class LineClient: Sendable {
+    static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
+
+    /// Names the connection in failure messages, e.g. "alice@gateway-1".
+    let label: String
+    /// The `+OK welcome…` line, or "" for a raw connection.
+    let greeting: String
+    private let channel: any Channel
+    private let inbox: Inbox
+
+    private init(label: String, greeting: String, channel: any Channel, inbox: Inbox) {
+        self.label = label
+        self.greeting = greeting
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    /// Connects to an MPIM gateway and reads its greeting, which must start with `+OK welcome`.
+    static func connect(port: Int, label: String = "client") async throws -> LineClient {
+        let raw = try await open(port: port, label: label)
+        let greeting = try await raw.reply()
+        guard greeting.hasPrefix("+OK welcome") else {
+            raw.close()
+            throw raw.failure("greeting was \"\(greeting)\", expected it to start with \"+OK welcome\"")
+        }
+        return LineClient(label: label, greeting: greeting, channel: raw.channel, inbox: raw.inbox)
+    }
+
+    /// Connects to any line server (redis-server's inline protocol too) without reading a greeting.
+    static func open(port: Int, label: String = "client") async throws -> LineClient {
+        let inbox = Inbox()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(LineSplitter(inbox: inbox))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        return LineClient(label: label, greeting: "", channel: channel, inbox: inbox)
+    }
+
+    // MARK: Sending
+
+    /// Writes bytes as they are: several commands, half a line, invalid UTF-8.
+    func sendRaw(_ bytes: [UInt8]) async throws {
+        do {
+            try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
+        } catch {
+            throw failure("writing \(bytes.count) bytes failed: \(error)")
+        }
+    }
+
+    func sendRaw(_ text: String) async throws {
+        try await sendRaw(Array(text.utf8))
+    }
+
+    /// Writes `line` and a `\n`.
+    func send(_ line: String) async throws {
+        try await sendRaw(Array(line.utf8) + [UInt8(ascii: "\n")])
+    }
+
+    // MARK: Replies
+
+    /// The next reply line.
+    func reply(timeout: Duration = defaultTimeout, after what: String = "") async throws -> String {
+        switch await inbox.replies.next(timeout: timeout) {
+        case .line(let line):
+            return line
+        case .closed:
+            throw failure("connection closed while waiting for a reply\(what)")
+        case .timedOut:
+            throw failure("no reply within \(timeout)\(what)")
+        }
+    }
+
+    /// Sends one command and returns its final reply line.
+    func cmd(_ line: String, timeout: Duration = defaultTimeout) async throws -> String {
+        try await send(line)
+        return try await reply(timeout: timeout, after: " to \"\(abbreviated(line))\"")
+    }
+
+    /// Sends a command whose reply is data lines then a final `+OK`/`-ERR` line.
+    /// Pushes that arrive meanwhile look like data lines and count as data, as
+    /// the protocol lets them interleave.
+    func multi(_ line: String, timeout: Duration = defaultTimeout) async throws -> (data: [String], final: String) {
+        inbox.setMulti(true)
+        defer { inbox.setMulti(false) }
+        try await send(line)
+        var data: [String] = []
+        while true {
+            let got = try await reply(timeout: timeout, after: " to \"\(abbreviated(line))\" (data so far: \(data))")
+            if got.hasPrefix("+OK") || got.hasPrefix("-ERR") {
+                return (data, got)
+            }
+            data.append(got)
+        }
+    }
+
+    // MARK: Pushes
+
+    /// The next push line.
+    func push(timeout: Duration = defaultTimeout) async throws -> String {
+        switch await inbox.pushes.next(timeout: timeout) {
+        case .line(let line):
+            return line
+        case .closed:
+            throw failure("connection closed while waiting for a push")
+        case .timedOut:
+            throw failure("no push within \(timeout)")
+        }
+    }
+
+    /// Waits `wait`, then takes every push that has arrived.
+    func pushesNow(wait: Duration = .milliseconds(300)) async throws -> [String] {
+        try await Task.sleep(for: wait)
+        return inbox.pushes.drain()
+    }
+
+    // MARK: Closing
+
+    /// Waits until the server has closed the connection; reply lines still unread are skipped.
+    func waitClosed(timeout: Duration = defaultTimeout) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            switch await inbox.replies.next(timeout: deadline - ContinuousClock.now) {
+            case .line:
+                continue
+            case .closed:
+                return
+            case .timedOut:
+                throw failure("connection still open after \(timeout)")
+            }
+        }
+    }
+
+    var isClosed: Bool { inbox.replies.isFinished }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    // MARK: Failures
+
+    func failure(_ what: String) -> E2EFailure {
+        E2EFailure("[\(label)] \(what)")
+    }
+
+    private func abbreviated(_ line: String) -> String {
+        line.count <= 80 ? line : "\(line.prefix(60))… (\(line.utf8.count) bytes)"
+    }
+}
+
+/// `key=value` from a line; `text=` runs to the end of the line (like `mpimwire.field`).
+func field(_ line: String, _ key: String) -> String? {
+    if key == "text" {
+        guard let range = line.range(of: " text=") else { return nil }
+        return String(line[range.upperBound...])
+    }
+    for word in line.split(separator: " ") where word.hasPrefix("\(key)=") {
+        return String(word.dropFirst(key.count + 1))
+    }
+    return nil
+}
+
+/// `field` as an integer.
+func intField(_ line: String, _ key: String) -> Int? {
+    field(line, key).flatMap { Int($0) }
+}
+
+// MARK: - Plumbing
+
+/// Sorts arriving lines into replies and pushes.
+private final class Inbox: Sendable {
+    let replies = LineQueue()
+    let pushes = LineQueue()
+    private let multi = Locked(false)
+
+    func setMulti(_ on: Bool) {
+        multi.withLock { $0 = on }
+    }
+
+    func deliver(_ line: String) {
+        let isPush = LineClient.pushWords.contains { line.hasPrefix($0) } && !multi.withLock { $0 }
+        (isPush ? pushes : replies).append(line)
+    }
+
+    func close() {
+        replies.finish()
+        pushes.finish()
+    }
+}
+
+/// Splits the byte stream at `\n`, drops a `\r` before it, decodes UTF-8 with
+/// replacement characters. Lives on the channel's event loop.
+private final class LineSplitter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let inbox: Inbox
+    private var pending: [UInt8] = []
+
+    init(inbox: Inbox) {
+        self.inbox = inbox
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        pending.append(contentsOf: buffer.readableBytesView)
+        var start = 0
+        while let end = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var line = pending[start..<end]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            inbox.deliver(String(decoding: line, as: UTF8.self))
+            start = end + 1
+        }
+        pending.removeFirst(start)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inbox.close()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

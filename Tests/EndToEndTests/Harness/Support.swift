@@ -1,0 +1,98 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure the harness reports instead of hanging or crashing: a timeout, a
+/// closed connection, a process that would not start. Thrown out of a test, it
+/// fails that test with this text.
+struct E2EFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// A value behind a real lock, for state that an event loop, a Foundation
+/// callback and test tasks all touch.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
+/// The default wait for a reply, a push, a close.
+let defaultTimeout: Duration = .seconds(5)
+
+private let nameCounter = Locked(0)
+
+/// A username no other test of this run uses: `<prefix><pid>_<n>`, at most 32 characters.
+func uniqueName(_ prefix: String = "u") -> String {
+    let n = nameCounter.withLock { counter -> Int in
+        counter += 1
+        return counter
+    }
+    return "\(prefix)\(getpid() % 100_000)_\(n)"
+}
+
+/// A loopback TCP port that was free a moment ago: bind port 0, read it, close.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw E2EFailure("socket() failed: errno \(errno)") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+            bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+        }
+    }
+    guard bound else { throw E2EFailure("binding 127.0.0.1:0 failed: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The first executable called `name` on `$PATH`.
+func findOnPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    return path.split(separator: ":")
+        .map { "\($0)/\(name)" }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// A fresh folder under the system temporary directory.
+func makeTemporaryDirectory(prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The last `lines` lines of a log file, for failure messages.
+func logTail(_ url: URL, lines: Int = 25) -> String {
+    guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty else {
+        return "(\(url.lastPathComponent) is empty)"
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines)
+    return "--- last lines of \(url.path) ---\n" + tail.joined(separator: "\n")
+}
+
+/// Whether the tests keep their temporary folders (`MPIM_E2E_KEEP=1`).
+var keepTemporaryFiles: Bool {
+    ProcessInfo.processInfo.environment["MPIM_E2E_KEEP"] != nil
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// One Redis and `gateways` daemons (`gateway-1`, `gateway-2`, …) sharing one
+/// SQLite file, in a temporary folder. Made and torn down by `withCluster`.
+final class TestCluster: Sendable {
+    let directory: URL
+    let redis: RedisServerProcess
+    private let started = Locked<[DaemonProcess]>([])
+    private let clients = Locked<[LineClient]>([])
+
+    var daemons: [DaemonProcess] { started.withLock { $0 } }
+
+    private init(directory: URL, redis: RedisServerProcess) {
+        self.directory = directory
+        self.redis = redis
+    }
+
+    fileprivate static func start(gateways: Int, config: DaemonConfig, flags: [String]) async throws -> TestCluster {
+        let directory = try makeTemporaryDirectory(prefix: "mpim-e2e")
+        let redis: RedisServerProcess
+        do {
+            redis = try await RedisServerProcess.start(in: directory)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        let cluster = TestCluster(directory: directory, redis: redis)
+        do {
+            var config = config
+            for section in ["redis_queue", "redis_cache"] {
+                config[section, "host"] = "127.0.0.1"
+                config[section, "port"] = "\(redis.port)"
+            }
+            let configFile = directory.appendingPathComponent("mpimd.conf")
+            try config.text.write(to: configFile, atomically: true, encoding: .utf8)
+            for n in 1...gateways {
+                let daemon = try await DaemonProcess.start(
+                    gatewayID: "gateway-\(n)", redisPort: redis.port, database: cluster.database,
+                    configFile: configFile, directory: directory, extraFlags: flags)
+                cluster.started.withLock { $0.append(daemon) }
+            }
+        } catch {
+            await cluster.tearDown()
+            throw error
+        }
+        return cluster
+    }
+
+    var database: URL { directory.appendingPathComponent("mpim.db") }
+
+    /// A new connection to daemon `gateway` (0-based), greeting read.
+    func client(_ gateway: Int = 0) async throws -> LineClient {
+        let daemon = daemons[gateway]
+        let client = try await LineClient.connect(port: daemon.port, label: daemon.gatewayID)
+        clients.withLock { $0.append(client) }
+        return client
+    }
+
+    /// A new connection with a freshly registered user on it.
+    func registeredClient(_ gateway: Int = 0, prefix: String = "u")
+        async throws -> (client: LineClient, name: String, uid: Int) {
+        let client = try await self.client(gateway)
+        let (name, uid) = try await client.register(uniqueName(prefix))
+        return (client, name, uid)
+    }
+
+    /// The tails of every daemon's log and of Redis's.
+    func logTails() -> String {
+        (daemons.map { $0.logTail() } + [logTail(redis.log, lines: 5)]).joined(separator: "\n")
+    }
+
+    fileprivate func tearDown() async {
+        for client in clients.withLock({ $0 }) { client.close() }
+        for daemon in daemons { await daemon.stop() }
+        await redis.stop()
+        if !keepTemporaryFiles {
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+}
+
+/// Runs `body` against a fresh cluster and always stops every process it
+/// started, by pid. An error thrown by `body` comes back with the log tails.
+func withCluster(gateways: Int = 1, config: DaemonConfig = DaemonConfig(), flags: [String] = [],
+                 _ body: (TestCluster) async throws -> Void) async throws {
+    await clusterSlots.acquire()
+    do {
+        let cluster = try await TestCluster.start(gateways: gateways, config: config, flags: flags)
+        do {
+            try await body(cluster)
+        } catch {
+            let failure = E2EFailure("\(error)\n\(cluster.logTails())")
+            await cluster.tearDown()
+            throw failure
+        }
+        await cluster.tearDown()
+    } catch {
+        await clusterSlots.release()
+        throw error
+    }
+    await clusterSlots.release()
+}
+
+extension LineClient {
+    /// `REGISTER name password`, which must answer `+OK uid=<n>`.
+    @discardableResult
+    func register(_ name: String = uniqueName(), password: String = "pw123") async throws -> (name: String, uid: Int) {
+        let reply = try await cmd("REGISTER \(name) \(password)")
+        guard reply.hasPrefix("+OK uid="), let uid = intField(reply, "uid") else {
+            throw failure("REGISTER \(name) \(password) answered \"\(reply)\", expected \"+OK uid=<n>\"")
+        }
+        return (name, uid)
+    }
+
+    /// `LOGIN name password [device]`, which must answer `+OK uid=<n>`.
+    @discardableResult
+    func login(_ name: String, password: String = "pw123", device: String? = nil) async throws -> Int {
+        let line = "LOGIN \(name) \(password)" + (device.map { " \($0)" } ?? "")
+        let reply = try await cmd(line)
+        guard reply.hasPrefix("+OK uid="), let uid = intField(reply, "uid") else {
+            throw failure("\(line) answered \"\(reply)\", expected \"+OK uid=<n>\"")
+        }
+        return uid
+    }
+
+    /// `SEND to text`, which must answer `+OK msg_id=<n>`; returns the id.
+    func sendMessage(to uid: Int, _ text: String, timeout: Duration = defaultTimeout) async throws -> Int {
+        let reply = try await cmd("SEND \(uid) \(text)", timeout: timeout)
+        guard reply.hasPrefix("+OK msg_id="), let id = intField(reply, "msg_id") else {
+            throw failure("SEND \(uid) \(text) answered \"\(reply)\", expected \"+OK msg_id=<n>\"")
+        }
+        return id
+    }
+
+    /// `PULL`, which must end in `+OK pull_done`; returns its data lines.
+    func pull() async throws -> [String] {
+        let (data, final) = try await multi("PULL")
+        guard final.hasPrefix("+OK pull_done") else {
+            throw failure("PULL ended with \"\(final)\" (data \(data)), expected \"+OK pull_done\"")
+        }
+        return data
+    }
+}
+
+/// How many clusters run at once (`MPIM_E2E_PARALLEL`, default 3): swift-testing
+/// starts every test together, and a 2-core machine cannot start 40 daemons at once
+/// without blowing the 5 s reply timeouts.
+private let clusterSlots = AsyncSlots(
+    Int(ProcessInfo.processInfo.environment["MPIM_E2E_PARALLEL"] ?? "") ?? 3)
+
+private actor AsyncSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        free = max(1, count)
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

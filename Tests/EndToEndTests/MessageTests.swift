@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+@Suite("Messages")
+struct MessageTests {
+    @Test("an online recipient gets MSG id= from= ts= text= with the text kept exactly, and PULL returns nothing")
+    func onlinePush() async throws {
+        try await withCluster { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            let text = "hello  there, world =x text=y ünïcödé 世界"
+            let reply = try await a.cmd("SEND \(ub) \(text)")
+            #expect(reply.hasPrefix("+OK msg_id="))
+            let id = try #require(intField(reply, "msg_id"))
+            let push = try await b.push()
+            let ts = try #require(intField(push, "ts"), "push \(push)")
+            #expect(push == "MSG id=\(id) from=\(ua) ts=\(ts) text=\(text)")
+            let now = Int(Date().timeIntervalSince1970 * 1000)
+            #expect(abs(ts - now) < 60_000, "ts is unix milliseconds: \(ts) vs now \(now)")
+            let (data, final) = try await b.multi("PULL")
+            #expect(final.hasPrefix("+OK pull_done"))
+            #expect(data.isEmpty, "a pushed message is not pulled again")
+            #expect(try await a.pushesNow(wait: .milliseconds(100)).isEmpty, "the sender gets no echo")
+        }
+    }
+
+    @Test("offline messages get unique increasing ids and are pulled once, in order")
+    func offlineMessagesPulledOnce() async throws {
+        try await withCluster { cluster in
+            let (a, _, _) = try await cluster.registeredClient()
+            let (b, nameB, ub) = try await cluster.registeredClient()
+            #expect(try await b.cmd("LOGOUT") == "+OK logout success")
+            b.close()
+            var ids: [Int] = []
+            for i in 0..<5 {
+                ids.append(try await a.sendMessage(to: ub, "offline \(i)"))
+            }
+            #expect(ids == ids.sorted() && Set(ids).count == 5, "msg_ids unique and increasing: \(ids)")
+
+            let b2 = try await cluster.client()
+            try await b2.login(nameB)
+            let (data, final) = try await b2.multi("PULL")
+            #expect(final.hasPrefix("+OK pull_done"))
+            #expect(data.map { intField($0, "id") } == ids, "PULL returns the offline messages in order: \(data)")
+            #expect(data.map { field($0, "text") } == (0..<5).map { "offline \($0)" })
+            #expect(data.allSatisfy { $0.hasPrefix("MSG id=") })
+            #expect(try await b2.pull() == [], "a second PULL is empty")
+        }
+    }
+
+    @Test("sending to oneself is allowed and pushed to one's own session")
+    func sendToSelf() async throws {
+        try await withCluster { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            let id = try await a.sendMessage(to: ua, "memo  to me")
+            let push = try await a.push()
+            #expect(push.hasPrefix("MSG id=\(id) from=\(ua) ts="))
+            #expect(field(push, "text") == "memo  to me")
+        }
+    }
+
+    @Test("SEND errors: no such user, bad uid, usage")
+    func sendErrors() async throws {
+        try await withCluster { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            #expect(try await a.cmd("SEND 999999999 hi") == "-ERR no such user")
+            #expect(try await a.cmd("SEND abc hi") == "-ERR bad uid")
+            #expect(try await a.cmd("SEND 0 hi") == "-ERR bad uid")
+            #expect(try await a.cmd("SEND -3 hi") == "-ERR bad uid")
+            #expect(try await a.cmd("SEND 5").hasPrefix("-ERR usage: SEND"))
+            #expect(try await a.cmd("SEND").hasPrefix("-ERR usage: SEND"))
+            #expect(try await a.cmd("SEND \(ua) ").hasPrefix("-ERR usage: SEND"), "empty text is a usage error")
+            #expect(try await a.pushesNow(wait: .milliseconds(100)).isEmpty, "nothing was stored or pushed")
+            #expect(try await a.pull() == [])
+        }
+    }
+
+    @Test("HISTORY shows both directions of a conversation, oldest first")
+    func historyBothDirections() async throws {
+        try await withCluster { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            var ids: [Int] = []
+            for i in 0..<3 {
+                ids.append(try await a.sendMessage(to: ub, "a\(i)"))
+                ids.append(try await b.sendMessage(to: ua, "b\(i)"))
+            }
+            for client in [a, b] {
+                let peer = client === a ? ub : ua
+                let (data, final) = try await client.multi("HISTORY \(peer)")
+                #expect(final.hasPrefix("+OK history_done"))
+                #expect(data.map { field($0, "text") } == ["a0", "b0", "a1", "b1", "a2", "b2"])
+                #expect(data.map { intField($0, "id") } == ids)
+                #expect(data.map { intField($0, "from") } == [ua, ub, ua, ub, ua, ub])
+            }
+        }
+    }
+
+    @Test("HISTORY with before_msg_id and limit returns the newest ones before it, oldest first")
+    func historyPaging() async throws {
+        try await withCluster { cluster in
+            let (a, _, _) = try await cluster.registeredClient()
+            let (_, _, ub) = try await cluster.registeredClient()
+            var ids: [Int] = []
+            for i in 0..<6 {
+                ids.append(try await a.sendMessage(to: ub, "m\(i)"))
+            }
+            let texts = { (line: String) async throws -> [String] in
+                let (data, final) = try await a.multi(line)
+                #expect(final.hasPrefix("+OK history_done"), "\(line) ended with \(final)")
+                return data.map { field($0, "text") ?? $0 }
+            }
+            #expect(try await texts("HISTORY \(ub) \(ids[5] + 1) 2") == ["m4", "m5"], "limit 2: the last two")
+            #expect(try await texts("HISTORY \(ub) \(ids[3])") == ["m0", "m1", "m2"], "before the 4th")
+            #expect(try await texts("HISTORY \(ub) \(ids[3]) 2") == ["m1", "m2"], "before the 4th, limit 2")
+            #expect(try await texts("HISTORY \(ub) \(ids[0])") == [], "nothing before the first")
+        }
+    }
+
+    @Test("HISTORY with a peer that is not a positive integer answers -ERR bad uid")
+    func historyBadPeer() async throws {
+        try await withCluster { cluster in
+            let (a, _, _) = try await cluster.registeredClient()
+            #expect(try await a.cmd("HISTORY abc") == "-ERR bad uid")
+            #expect(try await a.cmd("HISTORY 0") == "-ERR bad uid")
+            #expect(try await a.cmd("HISTORY").hasPrefix("-ERR usage: HISTORY"))
+        }
+    }
+
+    @Test("every device of the recipient gets the push")
+    func everyDeviceGetsPush() async throws {
+        try await withCluster { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            let (cli, nameB, ub) = try await cluster.registeredClient()
+            let phone = try await cluster.client()
+            #expect(try await phone.login(nameB, device: "phone") == ub)
+            let laptop = try await cluster.client()
+            #expect(try await laptop.login(nameB, device: "laptop") == ub)
+            let id = try await a.sendMessage(to: ub, "to all devices")
+            for device in [cli, phone, laptop] {
+                let push = try await device.push()
+                #expect(push.hasPrefix("MSG id=\(id) from=\(ua) ts="), "\(push)")
+                #expect(field(push, "text") == "to all devices")
+            }
+            #expect(try await phone.pull() == [], "pushed, so not pulled")
+        }
+    }
+}

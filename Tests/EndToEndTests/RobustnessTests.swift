@@ -1,0 +1,86 @@
+import Testing
+
+@Suite("Robustness")
+struct RobustnessTests {
+    @Test("a pipelined burst of 200 SEND+PING gets 400 replies in order and 200 pushes in order")
+    func pipelinedBurst() async throws {
+        try await withCluster { cluster in
+            let (a, _, _) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            try await a.sendRaw((0..<200).map { "SEND \(ub) n\($0)\nPING\n" }.joined())
+            var ids: [Int] = []
+            for i in 0..<200 {
+                let sent = try await a.reply(after: " to SEND n\(i)")
+                let pong = try await a.reply(after: " to the PING after n\(i)")
+                #expect(sent.hasPrefix("+OK msg_id=") && pong == "+OK pong", "replies \(i): \(sent) / \(pong)")
+                ids.append(intField(sent, "msg_id") ?? -1)
+            }
+            #expect(ids == ids.sorted() && Set(ids).count == 200, "msg_ids unique and increasing")
+            var texts: [String] = []
+            for _ in 0..<200 {
+                texts.append(field(try await b.push(), "text") ?? "?")
+            }
+            #expect(texts == (0..<200).map { "n\($0)" }, "pushes in send order")
+        }
+    }
+
+    @Test("a 70 KiB line answers -ERR line too long and the connection closes")
+    func overlongLine() async throws {
+        try await withCluster { cluster in
+            let c = try await cluster.client()
+            try await c.sendRaw([UInt8](repeating: UInt8(ascii: "X"), count: 70 * 1024) + [UInt8(ascii: "\n")])
+            #expect(try await c.reply() == "-ERR line too long")
+            try await c.waitClosed()
+            let d = try await cluster.client()
+            #expect(try await d.cmd("PING") == "+OK pong", "the server goes on")
+        }
+    }
+
+    @Test("a line of 64 KiB - 1 bytes is accepted and answered normally")
+    func longestLineAccepted() async throws {
+        try await withCluster { cluster in
+            let c = try await cluster.client()
+            try await c.sendRaw([UInt8](repeating: UInt8(ascii: "X"), count: 64 * 1024 - 1) + [UInt8(ascii: "\n")])
+            #expect(try await c.reply() == "-ERR unknown cmd")
+            #expect(try await c.cmd("PING") == "+OK pong", "the connection stays open")
+
+            let (a, _, ua) = try await cluster.registeredClient()
+            let text = String(repeating: "y", count: 64 * 1024 - 1 - "SEND \(ua) ".utf8.count)
+            let id = try await a.sendMessage(to: ua, text)
+            let push = try await a.push()
+            #expect(push.hasPrefix("MSG id=\(id) "))
+            #expect(field(push, "text") == text, "a 64 KiB message arrives whole")
+        }
+    }
+
+    @Test("a line that is not UTF-8 answers -ERR invalid utf-8 and the session goes on")
+    func invalidUTF8() async throws {
+        try await withCluster { cluster in
+            let c = try await cluster.client()
+            try await c.sendRaw(Array("PING ".utf8) + [0xFF, 0xFE, UInt8(ascii: "\n")])
+            #expect(try await c.reply() == "-ERR invalid utf-8")
+            #expect(try await c.cmd("PING") == "+OK pong")
+            let (a, _, ua) = try await cluster.registeredClient()
+            try await a.sendRaw(Array("SEND \(ua) bad ".utf8) + [0xC3, 0x28, UInt8(ascii: "\n")])
+            #expect(try await a.reply() == "-ERR invalid utf-8")
+            #expect(try await a.pushesNow(wait: .milliseconds(100)).isEmpty, "the invalid SEND stored nothing")
+            #expect(try await a.cmd("PING") == "+OK pong")
+        }
+    }
+
+    @Test("a client holding a partial line does not hold up other clients")
+    func partialLineDoesNotBlockOthers() async throws {
+        try await withCluster { cluster in
+            let slow = try await cluster.client()
+            try await slow.sendRaw("PI")
+            let (a, _, _) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            try await slow.sendRaw("N")
+            #expect(try await a.cmd("PING") == "+OK pong")
+            _ = try await a.sendMessage(to: ub, "still flowing")
+            #expect(field(try await b.push(), "text") == "still flowing")
+            try await slow.sendRaw("G\n")
+            #expect(try await slow.reply() == "+OK pong", "the three pieces made one line, PING")
+        }
+    }
+}
