@@ -8,8 +8,9 @@ struct ClusterTests {
             let (a, nameA, ua) = try await cluster.registeredClient(0)
             let (b, _, ub) = try await cluster.registeredClient(1)
             let a2 = try await cluster.client(1)
-            #expect(try await a2.login(nameA, device: "probe") == ua, "an account made on gateway 1 logs in on gateway 2")
-            #expect(try await a2.cmd("LOGOUT") == "+OK logout success")
+            let uidOnGateway2 = try await a2.login(nameA, device: "probe")
+            #expect(uidOnGateway2 == ua, "an account made on gateway 1 logs in on gateway 2")
+            try await a2.expectReply("LOGOUT", "+OK logout success")
 
             let there = try await a.sendMessage(to: ub, "over  there")
             let pushB = try await b.push()
@@ -22,8 +23,8 @@ struct ClusterTests {
             #expect(field(pushA, "text") == "and back")
             #expect(back > there, "msg_ids increase across gateways")
 
-            #expect(try await b.pull() == [], "the receiver on gateway 2 PULLs nothing")
-            #expect(try await a.pull() == [], "the receiver on gateway 1 PULLs nothing")
+            try await b.expectEmptyPull("the receiver on gateway 2 PULLs nothing")
+            try await a.expectEmptyPull("the receiver on gateway 1 PULLs nothing")
         }
     }
 
@@ -32,13 +33,13 @@ struct ClusterTests {
         try await withCluster(gateways: 2) { cluster in
             let (a, _, _) = try await cluster.registeredClient(0)
             let (b, nameB, ub) = try await cluster.registeredClient(1)
-            #expect(try await b.cmd("LOGOUT") == "+OK logout success")
+            try await b.expectReply("LOGOUT", "+OK logout success")
             let id = try await a.sendMessage(to: ub, "while you were out")
             let b2 = try await cluster.client(1)
             try await b2.login(nameB)
             let data = try await b2.pull()
             #expect(data.map { intField($0, "id") } == [id], "\(data)")
-            #expect(try await b.pushesNow(wait: .milliseconds(100)).isEmpty, "a logged-out session gets no push")
+            try await b.expectNoPush(wait: .milliseconds(100), "a logged-out session gets no push")
         }
     }
 

@@ -20,7 +20,7 @@ struct MessageTests {
             let (data, final) = try await b.multi("PULL")
             #expect(final.hasPrefix("+OK pull_done"))
             #expect(data.isEmpty, "a pushed message is not pulled again")
-            #expect(try await a.pushesNow(wait: .milliseconds(100)).isEmpty, "the sender gets no echo")
+            try await a.expectNoPush(wait: .milliseconds(100), "the sender gets no echo")
         }
     }
 
@@ -29,7 +29,7 @@ struct MessageTests {
         try await withCluster { cluster in
             let (a, _, _) = try await cluster.registeredClient()
             let (b, nameB, ub) = try await cluster.registeredClient()
-            #expect(try await b.cmd("LOGOUT") == "+OK logout success")
+            try await b.expectReply("LOGOUT", "+OK logout success")
             b.close()
             var ids: [Int] = []
             for i in 0..<5 {
@@ -44,7 +44,7 @@ struct MessageTests {
             #expect(data.map { intField($0, "id") } == ids, "PULL returns the offline messages in order: \(data)")
             #expect(data.map { field($0, "text") } == (0..<5).map { "offline \($0)" })
             #expect(data.allSatisfy { $0.hasPrefix("MSG id=") })
-            #expect(try await b2.pull() == [], "a second PULL is empty")
+            try await b2.expectEmptyPull("a second PULL is empty")
         }
     }
 
@@ -63,15 +63,15 @@ struct MessageTests {
     func sendErrors() async throws {
         try await withCluster { cluster in
             let (a, _, ua) = try await cluster.registeredClient()
-            #expect(try await a.cmd("SEND 999999999 hi") == "-ERR no such user")
-            #expect(try await a.cmd("SEND abc hi") == "-ERR bad uid")
-            #expect(try await a.cmd("SEND 0 hi") == "-ERR bad uid")
-            #expect(try await a.cmd("SEND -3 hi") == "-ERR bad uid")
-            #expect(try await a.cmd("SEND 5").hasPrefix("-ERR usage: SEND"))
-            #expect(try await a.cmd("SEND").hasPrefix("-ERR usage: SEND"))
-            #expect(try await a.cmd("SEND \(ua) ").hasPrefix("-ERR usage: SEND"), "empty text is a usage error")
-            #expect(try await a.pushesNow(wait: .milliseconds(100)).isEmpty, "nothing was stored or pushed")
-            #expect(try await a.pull() == [])
+            try await a.expectReply("SEND 999999999 hi", "-ERR no such user")
+            try await a.expectReply("SEND abc hi", "-ERR bad uid")
+            try await a.expectReply("SEND 0 hi", "-ERR bad uid")
+            try await a.expectReply("SEND -3 hi", "-ERR bad uid")
+            try await a.expectReply("SEND 5", startsWith: "-ERR usage: SEND")
+            try await a.expectReply("SEND", startsWith: "-ERR usage: SEND")
+            try await a.expectReply("SEND \(ua) ", startsWith: "-ERR usage: SEND", "empty text is a usage error")
+            try await a.expectNoPush(wait: .milliseconds(100), "nothing was stored or pushed")
+            try await a.expectEmptyPull()
         }
     }
 
@@ -105,15 +105,15 @@ struct MessageTests {
             for i in 0..<6 {
                 ids.append(try await a.sendMessage(to: ub, "m\(i)"))
             }
-            let texts = { (line: String) async throws -> [String] in
-                let (data, final) = try await a.multi(line)
-                #expect(final.hasPrefix("+OK history_done"), "\(line) ended with \(final)")
-                return data.map { field($0, "text") ?? $0 }
+            let expectHistory = { (arguments: String, expected: [String], why: Comment) async throws in
+                let (data, final) = try await a.multi("HISTORY \(ub) \(arguments)")
+                #expect(final.hasPrefix("+OK history_done"), "HISTORY \(ub) \(arguments) ended with \(final)")
+                #expect(data.map { field($0, "text") ?? $0 } == expected, why)
             }
-            #expect(try await texts("HISTORY \(ub) \(ids[5] + 1) 2") == ["m4", "m5"], "limit 2: the last two")
-            #expect(try await texts("HISTORY \(ub) \(ids[3])") == ["m0", "m1", "m2"], "before the 4th")
-            #expect(try await texts("HISTORY \(ub) \(ids[3]) 2") == ["m1", "m2"], "before the 4th, limit 2")
-            #expect(try await texts("HISTORY \(ub) \(ids[0])") == [], "nothing before the first")
+            try await expectHistory("\(ids[5] + 1) 2", ["m4", "m5"], "limit 2: the last two")
+            try await expectHistory("\(ids[3])", ["m0", "m1", "m2"], "before the 4th")
+            try await expectHistory("\(ids[3]) 2", ["m1", "m2"], "before the 4th, limit 2")
+            try await expectHistory("\(ids[0])", [], "nothing before the first")
         }
     }
 
@@ -121,9 +121,9 @@ struct MessageTests {
     func historyBadPeer() async throws {
         try await withCluster { cluster in
             let (a, _, _) = try await cluster.registeredClient()
-            #expect(try await a.cmd("HISTORY abc") == "-ERR bad uid")
-            #expect(try await a.cmd("HISTORY 0") == "-ERR bad uid")
-            #expect(try await a.cmd("HISTORY").hasPrefix("-ERR usage: HISTORY"))
+            try await a.expectReply("HISTORY abc", "-ERR bad uid")
+            try await a.expectReply("HISTORY 0", "-ERR bad uid")
+            try await a.expectReply("HISTORY", startsWith: "-ERR usage: HISTORY")
         }
     }
 
@@ -133,16 +133,18 @@ struct MessageTests {
             let (a, _, ua) = try await cluster.registeredClient()
             let (cli, nameB, ub) = try await cluster.registeredClient()
             let phone = try await cluster.client()
-            #expect(try await phone.login(nameB, device: "phone") == ub)
+            let phoneUID = try await phone.login(nameB, device: "phone")
+            #expect(phoneUID == ub)
             let laptop = try await cluster.client()
-            #expect(try await laptop.login(nameB, device: "laptop") == ub)
+            let laptopUID = try await laptop.login(nameB, device: "laptop")
+            #expect(laptopUID == ub)
             let id = try await a.sendMessage(to: ub, "to all devices")
             for device in [cli, phone, laptop] {
                 let push = try await device.push()
                 #expect(push.hasPrefix("MSG id=\(id) from=\(ua) ts="), "\(push)")
                 #expect(field(push, "text") == "to all devices")
             }
-            #expect(try await phone.pull() == [], "pushed, so not pulled")
+            try await phone.expectEmptyPull("pushed, so not pulled")
         }
     }
 }

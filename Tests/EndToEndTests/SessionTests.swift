@@ -7,7 +7,7 @@ struct SessionTests {
         try await withCluster { cluster in
             let c = try await cluster.client()
             #expect(c.greeting.hasPrefix("+OK welcome"))
-            #expect(try await c.cmd("PING") == "+OK pong")
+            try await c.expectReply("PING", "+OK pong")
         }
     }
 
@@ -15,9 +15,9 @@ struct SessionTests {
     func unknownCommand() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("FOO bar") == "-ERR unknown cmd")
-            #expect(try await c.cmd("SENDX 1 hi") == "-ERR unknown cmd")
-            #expect(try await c.cmd("PING") == "+OK pong", "the session goes on")
+            try await c.expectReply("FOO bar", "-ERR unknown cmd")
+            try await c.expectReply("SENDX 1 hi", "-ERR unknown cmd")
+            try await c.expectReply("PING", "+OK pong", "the session goes on")
         }
     }
 
@@ -25,10 +25,10 @@ struct SessionTests {
     func notLoggedIn() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("SEND 1 hi") == "-ERR not login")
-            #expect(try await c.cmd("PULL") == "-ERR not login")
-            #expect(try await c.cmd("LOGOUT") == "-ERR not login")
-            #expect(try await c.cmd("HISTORY 1") == "-ERR not login")
+            try await c.expectReply("SEND 1 hi", "-ERR not login")
+            try await c.expectReply("PULL", "-ERR not login")
+            try await c.expectReply("LOGOUT", "-ERR not login")
+            try await c.expectReply("HISTORY 1", "-ERR not login")
         }
     }
 
@@ -36,12 +36,12 @@ struct SessionTests {
     func caseInsensitiveCommandWord() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("ping") == "+OK pong")
-            #expect(try await c.cmd("PiNg") == "+OK pong")
+            try await c.expectReply("ping", "+OK pong")
+            try await c.expectReply("PiNg", "+OK pong")
             let name = uniqueName()
-            #expect(try await c.cmd("register \(name) pw123").hasPrefix("+OK uid="))
+            try await c.expectReply("register \(name) pw123", startsWith: "+OK uid=")
             let other = try await cluster.client()
-            #expect(try await other.cmd("Login \(name) pw123").hasPrefix("+OK uid="))
+            try await other.expectReply("Login \(name) pw123", startsWith: "+OK uid=")
         }
     }
 
@@ -50,10 +50,11 @@ struct SessionTests {
         try await withCluster { cluster in
             let c = try await cluster.client()
             try await c.sendRaw("\n\nPING\n\r\n\n\nHELP\n")
-            #expect(try await c.reply() == "+OK pong")
-            #expect(try await c.reply().hasPrefix("+OK commands: "))
+            try await c.expectNextReply("+OK pong")
+            let help = try await c.reply()
+            #expect(help.hasPrefix("+OK commands: "))
             // Had a blank line been answered, its reply would come before this one.
-            #expect(try await c.cmd("PING") == "+OK pong")
+            try await c.expectReply("PING", "+OK pong")
         }
     }
 
@@ -62,13 +63,14 @@ struct SessionTests {
         try await withCluster { cluster in
             let c = try await cluster.client()
             try await c.sendRaw("PING\r\n")
-            #expect(try await c.reply() == "+OK pong")
+            try await c.expectNextReply("+OK pong")
             let name = uniqueName()
             try await c.sendRaw("REGISTER \(name) pw123\r\n")
-            #expect(try await c.reply().hasPrefix("+OK uid="))
+            let registered = try await c.reply()
+            #expect(registered.hasPrefix("+OK uid="))
             let other = try await cluster.client()
-            #expect(try await other.cmd("LOGIN \(name) pw123").hasPrefix("+OK uid="),
-                    "the password was stored without the \\r")
+            try await other.expectReply("LOGIN \(name) pw123", startsWith: "+OK uid=",
+                                        "the password was stored without the \\r")
         }
     }
 
@@ -78,7 +80,7 @@ struct SessionTests {
             let c = try await cluster.client()
             let help = try await c.cmd("HELP")
             #expect(help.hasPrefix("+OK commands: "))
-            #expect(try await c.cmd("PING") == "+OK pong", "HELP wrote exactly one line")
+            try await c.expectReply("PING", "+OK pong", "HELP wrote exactly one line")
         }
     }
 
@@ -86,7 +88,7 @@ struct SessionTests {
     func quit() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("QUIT") == "+OK bye")
+            try await c.expectReply("QUIT", "+OK bye")
             try await c.waitClosed()
         }
     }
@@ -95,9 +97,9 @@ struct SessionTests {
     func ping() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("PING") == "+OK pong")
+            try await c.expectReply("PING", "+OK pong")
             try await c.register()
-            #expect(try await c.cmd("PING") == "+OK pong")
+            try await c.expectReply("PING", "+OK pong")
         }
     }
 }

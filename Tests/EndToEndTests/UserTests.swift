@@ -10,7 +10,7 @@ struct UserTests {
             #expect(reply.hasPrefix("+OK uid="))
             let uid = try #require(intField(reply, "uid"))
             #expect(uid > 0)
-            #expect(try await c.cmd("SEND \(uid) note to self").hasPrefix("+OK msg_id="), "registered means logged in")
+            try await c.expectReply("SEND \(uid) note to self", startsWith: "+OK msg_id=", "registered means logged in")
         }
     }
 
@@ -18,9 +18,9 @@ struct UserTests {
     func duplicateRegister() async throws {
         try await withCluster { cluster in
             let (c, name, _) = try await cluster.registeredClient()
-            #expect(try await c.cmd("REGISTER \(name) other") == "-ERR user exists")
+            try await c.expectReply("REGISTER \(name) other", "-ERR user exists")
             let d = try await cluster.client()
-            #expect(try await d.cmd("REGISTER \(name) pw123") == "-ERR user exists")
+            try await d.expectReply("REGISTER \(name) pw123", "-ERR user exists")
         }
     }
 
@@ -29,9 +29,9 @@ struct UserTests {
         try await withCluster { cluster in
             let (_, name, _) = try await cluster.registeredClient()
             let d = try await cluster.client()
-            #expect(try await d.cmd("LOGIN \(name) wrong") == "-ERR auth failed")
-            #expect(try await d.cmd("LOGIN \(uniqueName("nobody")) pw123") == "-ERR auth failed")
-            #expect(try await d.cmd("SEND 1 hi") == "-ERR not login", "a failed LOGIN logs nobody in")
+            try await d.expectReply("LOGIN \(name) wrong", "-ERR auth failed")
+            try await d.expectReply("LOGIN \(uniqueName("nobody")) pw123", "-ERR auth failed")
+            try await d.expectReply("SEND 1 hi", "-ERR not login", "a failed LOGIN logs nobody in")
         }
     }
 
@@ -44,7 +44,8 @@ struct UserTests {
             #expect(reply.hasPrefix("+OK uid="))
             #expect(intField(reply, "uid") == uid)
             let e = try await cluster.client()
-            #expect(intField(try await e.cmd("LOGIN \(name) pw123"), "uid") == uid, "device defaults to cli")
+            let defaultDevice = try await e.cmd("LOGIN \(name) pw123")
+            #expect(intField(defaultDevice, "uid") == uid, "device defaults to cli: \(defaultDevice)")
         }
     }
 
@@ -52,11 +53,11 @@ struct UserTests {
     func logout() async throws {
         try await withCluster { cluster in
             let (c, _, uid) = try await cluster.registeredClient()
-            #expect(try await c.cmd("LOGOUT") == "+OK logout success")
-            #expect(try await c.cmd("SEND \(uid) hi") == "-ERR not login")
-            #expect(try await c.cmd("PULL") == "-ERR not login")
-            #expect(try await c.cmd("LOGOUT") == "-ERR not login")
-            #expect(try await c.cmd("PING") == "+OK pong", "the connection stays open")
+            try await c.expectReply("LOGOUT", "+OK logout success")
+            try await c.expectReply("SEND \(uid) hi", "-ERR not login")
+            try await c.expectReply("PULL", "-ERR not login")
+            try await c.expectReply("LOGOUT", "-ERR not login")
+            try await c.expectReply("PING", "+OK pong", "the connection stays open")
         }
     }
 
@@ -64,10 +65,10 @@ struct UserTests {
     func usageErrors() async throws {
         try await withCluster { cluster in
             let c = try await cluster.client()
-            #expect(try await c.cmd("REGISTER").hasPrefix("-ERR usage: REGISTER"))
-            #expect(try await c.cmd("REGISTER onlyname").hasPrefix("-ERR usage: REGISTER"))
-            #expect(try await c.cmd("LOGIN").hasPrefix("-ERR usage: LOGIN"))
-            #expect(try await c.cmd("LOGIN onlyname").hasPrefix("-ERR usage: LOGIN"))
+            try await c.expectReply("REGISTER", startsWith: "-ERR usage: REGISTER")
+            try await c.expectReply("REGISTER onlyname", startsWith: "-ERR usage: REGISTER")
+            try await c.expectReply("LOGIN", startsWith: "-ERR usage: LOGIN")
+            try await c.expectReply("LOGIN onlyname", startsWith: "-ERR usage: LOGIN")
         }
     }
 
@@ -80,10 +81,10 @@ struct UserTests {
                 let reply = try await c.cmd("REGISTER \(name) pw123")
                 #expect(reply.hasPrefix("-ERR"), "REGISTER \(name) answered \(reply)")
             }
-            #expect(try await c.cmd("SEND 1 hi") == "-ERR not login", "no rejected REGISTER logged in")
+            try await c.expectReply("SEND 1 hi", "-ERR not login", "no rejected REGISTER logged in")
             let longest = "Ok_.-\(uniqueName())".padding(toLength: 32, withPad: "x", startingAt: 0)
-            #expect(try await c.cmd("REGISTER \(longest) pw123").hasPrefix("+OK uid="),
-                    "32 characters of A-Z a-z 0-9 _ . - are a valid name")
+            try await c.expectReply("REGISTER \(longest) pw123", startsWith: "+OK uid=",
+                                    "32 characters of A-Z a-z 0-9 _ . - are a valid name")
         }
     }
 
@@ -94,12 +95,12 @@ struct UserTests {
             let (_, bystander, _) = try await cluster.registeredClient()
             let d = try await cluster.client()
             for attempt in 1...5 {
-                #expect(try await d.cmd("LOGIN \(name) wrong\(attempt)") == "-ERR auth failed", "attempt \(attempt)")
+                try await d.expectReply("LOGIN \(name) wrong\(attempt)", "-ERR auth failed", "attempt \(attempt)")
             }
-            #expect(try await d.cmd("LOGIN \(name) pw123") == "-ERR auth locked")
+            try await d.expectReply("LOGIN \(name) pw123", "-ERR auth locked")
             let e = try await cluster.client()
-            #expect(try await e.cmd("LOGIN \(name) pw123") == "-ERR auth locked", "locked for every connection")
-            #expect(try await e.cmd("LOGIN \(bystander) pw123").hasPrefix("+OK uid="), "only that name is locked")
+            try await e.expectReply("LOGIN \(name) pw123", "-ERR auth locked", "locked for every connection")
+            try await e.expectReply("LOGIN \(bystander) pw123", startsWith: "+OK uid=", "only that name is locked")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// One launched program whose stdout and stderr go to a log file. It is
 /// signalled by its own pid only, and every wait is async and bounded.
@@ -14,7 +15,7 @@ final class ChildProcess: Sendable {
     let name: String
     let log: URL
     let pid: pid_t
-    private let exitStatus = Locked<Int32?>(nil)
+    private let exitStatus = Mutex<Int32?>(nil)
 
     /// Starts `executable` in `directory`, appending its output to `log`.
     init(name: String, executable: String, arguments: [String], directory: URL, log: URL) throws {

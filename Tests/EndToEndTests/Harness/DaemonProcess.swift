@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The ini file a test daemon reads: fast password hashing, plus whatever a test sets.
 struct DaemonConfig: Sendable {
@@ -25,7 +26,7 @@ final class DaemonProcess: Sendable {
     let log: URL
     private let binary: String
     private let arguments: [String]
-    private let state = Locked<(process: ChildProcess?, port: Int)>((nil, 0))
+    private let state = Mutex<(process: ChildProcess?, port: Int)>((nil, 0))
 
     /// The gateway port of the running daemon (0 before it listens).
     var port: Int { state.withLock { $0.port } }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One TCP connection speaking the MPIM line protocol, like `mpimwire.Client`:
 /// lines starting with a push word go to the push stream, except while a
@@ -154,7 +155,7 @@ final class LineClient: Sendable {
         E2EFailure("[\(label)] \(what)")
     }
 
-    private func abbreviated(_ line: String) -> String {
+    func abbreviated(_ line: String) -> String {
         line.count <= 80 ? line : "\(line.prefix(60))… (\(line.utf8.count) bytes)"
     }
 }
@@ -182,7 +183,7 @@ func intField(_ line: String, _ key: String) -> Int? {
 private final class Inbox: Sendable {
     let replies = LineQueue()
     let pushes = LineQueue()
-    private let multi = Locked(false)
+    private let multi = Mutex(false)
 
     func setMulti(_ on: Bool) {
         multi.withLock { $0 = on }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Lines in arrival order, and one reader that awaits the next with a timeout.
 /// The event loop appends; a test task takes.
 final class LineQueue: Sendable {
@@ -33,7 +35,7 @@ final class LineQueue: Sendable {
         }
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     func append(_ line: String) {
         let waiter = state.withLock { state -> Waiter? in

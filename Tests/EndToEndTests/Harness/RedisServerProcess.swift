@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A private `redis-server` on a free loopback port, without persistence.
 /// `restart()` brings it back on the same port (empty, like a crashed cache).
@@ -6,7 +7,7 @@ final class RedisServerProcess: Sendable {
     let port: Int
     let directory: URL
     private let executable: String
-    private let current: Locked<ChildProcess?>
+    private let current: Mutex<ChildProcess?>
 
     var log: URL { directory.appendingPathComponent("redis.log") }
     var pid: Int32? { current.withLock { $0?.pid } }
@@ -35,7 +36,7 @@ final class RedisServerProcess: Sendable {
         self.executable = executable
         self.port = port
         self.directory = directory
-        self.current = Locked(nil)
+        self.current = Mutex(nil)
     }
 
     private func launch() async throws {

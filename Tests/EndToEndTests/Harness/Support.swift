@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A failure the harness reports instead of hanging or crashing: a timeout, a
 /// closed connection, a process that would not start. Thrown out of a test, it
@@ -16,27 +17,10 @@ struct E2EFailure: Error, CustomStringConvertible {
     }
 }
 
-/// A value behind a real lock, for state that an event loop, a Foundation
-/// callback and test tasks all touch.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// The default wait for a reply, a push, a close.
 let defaultTimeout: Duration = .seconds(5)
 
-private let nameCounter = Locked(0)
+private let nameCounter = Mutex(0)
 
 /// A username no other test of this run uses: `<prefix><pid>_<n>`, at most 32 characters.
 func uniqueName(_ prefix: String = "u") -> String {

@@ -1,12 +1,20 @@
 import Foundation
+import Synchronization
+import Testing
+
+// How to run: `swift test --scratch-path .build-e2e --filter EndToEndTests`.
+// Each test gets its own redis-server and mpimd(s) on free 127.0.0.1 ports in
+// a temporary folder, removed afterwards unless MPIM_E2E_KEEP=1 (the daemon
+// logs are `<folder>/gateway-<n>.log`). MPIMD=<path> picks another binary;
+// MPIM_E2E_PARALLEL=<n> sets how many clusters run at once (default 3).
 
 /// One Redis and `gateways` daemons (`gateway-1`, `gateway-2`, …) sharing one
 /// SQLite file, in a temporary folder. Made and torn down by `withCluster`.
 final class TestCluster: Sendable {
     let directory: URL
     let redis: RedisServerProcess
-    private let started = Locked<[DaemonProcess]>([])
-    private let clients = Locked<[LineClient]>([])
+    private let started = Mutex<[DaemonProcess]>([])
+    private let clients = Mutex<[LineClient]>([])
 
     var daemons: [DaemonProcess] { started.withLock { $0 } }
 
@@ -88,6 +96,9 @@ func withCluster(gateways: Int = 1, config: DaemonConfig = DaemonConfig(), flags
         let cluster = try await TestCluster.start(gateways: gateways, config: config, flags: flags)
         do {
             try await body(cluster)
+        } catch let failed as ExpectationFailedError {  // a failed #require, recorded with its values
+            await cluster.tearDown()
+            throw failed
         } catch {
             let failure = E2EFailure("\(error)\n\(cluster.logTails())")
             await cluster.tearDown()
