@@ -29,8 +29,9 @@ public struct GatewayEnvelope: Sendable, Equatable {
         guard parts.count == 3, parts[0] == "deliver", let message = MessageID(parts[2]), message >= 0 else {
             return nil
         }
-        let users = parts[1].split(separator: ",").compactMap { UserID($0) }
-        guard !users.isEmpty, users.count == parts[1].split(separator: ",").count else { return nil }
+        let tokens = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+        let users = tokens.compactMap { UserID($0) }.filter { $0 > 0 }
+        guard !users.isEmpty, users.count == tokens.count else { return nil }
         self.init(users: users, frame: PushFrame(line: line, messageID: message == 0 ? nil : message))
     }
 }
