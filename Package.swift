@@ -35,6 +35,15 @@ let package = Package(
             ]
         ),
 
+        // Cache-aside entries in Redis (the cache role, apart from routes and pub/sub).
+        .target(
+            name: "Cache",
+            dependencies: [
+                "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // SQLite through GRDB: the durable store (stands in for MySQL).
         .target(
             name: "Storage",
@@ -49,7 +58,7 @@ let package = Package(
         .target(
             name: "Users",
             dependencies: [
-                "MPIMCore", "Storage",
+                "MPIMCore", "Storage", "Cache",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,9 +73,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Groups",
+            dependencies: [
+                "MPIMCore", "Storage", "Cache",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Messaging",
             dependencies: [
-                "MPIMCore", "Storage", "Presence", "Users",
+                "MPIMCore", "Storage", "Presence", "Users", "Groups",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -76,7 +92,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MPIMCore", "Users", "Presence", "Messaging",
+                "MPIMCore", "Users", "Groups", "Presence", "Messaging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,7 +104,7 @@ let package = Package(
         .target(
             name: "MPIMDaemon",
             dependencies: [
-                "MPIMCore", "RedisClient", "Storage", "Users", "Presence", "Messaging", "Gateway",
+                "MPIMCore", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging", "Gateway",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +131,10 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "CacheTests",
+            dependencies: ["Cache", "RedisClient", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "UsersTests",

@@ -8,6 +8,17 @@ public enum Command: Equatable, Sendable {
     case send(to: UserID, text: String, clientMessageID: String?)
     case pull
     case history(peer: UserID, before: MessageID?, limit: Int)
+    case addFriend(UserID)
+    case removeFriend(UserID)
+    case getFriends
+    case createGroup(name: String, description: String)
+    case joinGroup(GroupID)
+    case leaveGroup(GroupID)
+    case groups
+    case members(GroupID)
+    case groupInfo(GroupID)
+    case sendGroup(GroupID, text: String, clientMessageID: String?)
+    case groupHistory(GroupID, before: MessageID?, limit: Int)
     case ping
     case help
     case quit
@@ -16,7 +27,7 @@ public enum Command: Equatable, Sendable {
     var needsLogin: Bool {
         switch self {
         case .register, .login, .ping, .help, .quit: false
-        case .logout, .send, .pull, .history: true
+        default: true
         }
     }
 }

@@ -18,7 +18,7 @@ public enum CommandParser {
             word = next
         }
         let name = word.uppercased()
-        if clientMessageID != nil, name != "SEND" {
+        if clientMessageID != nil, name != "SEND", name != "SENDGROUP" {
             return .failure(.usage("@cid=<client_msg_id> SEND <to_uid> <text>"))
         }
         do {
@@ -50,18 +50,30 @@ public enum CommandParser {
             let usage = GatewayError.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")
             guard let peer = args.next() else { throw usage }
             let peerID = try userID(peer)
-            var before: MessageID?
-            if let token = args.next() {
-                guard let value = MessageID(token), value >= 0 else { throw usage }
-                before = value == 0 ? nil : value
-            }
-            var limit = defaultHistoryLimit
-            if let token = args.next() {
-                guard let value = Int(token), value > 0 else { throw usage }
-                limit = min(value, maxHistoryLimit)
-            }
-            guard args.isAtEnd else { throw usage }
+            let (before, limit) = try page(&args, usage: usage)
             return .history(peer: peerID, before: before, limit: limit)
+        case "GHISTORY":
+            let usage = GatewayError.usage("GHISTORY <gid> [<before_msg_id>] [<limit>]")
+            guard let group = args.next() else { throw usage }
+            let groupID = try groupID(group)
+            let (before, limit) = try page(&args, usage: usage)
+            return .groupHistory(groupID, before: before, limit: limit)
+        case "ADDFRIEND": return .addFriend(try userID(single(&args, usage: "ADDFRIEND <uid>")))
+        case "REMOVEFRIEND": return .removeFriend(try userID(single(&args, usage: "REMOVEFRIEND <uid>")))
+        case "GETFRIENDS": return try bare(.getFriends, "GETFRIENDS", &args)
+        case "CREATEGROUP":
+            let usage = GatewayError.usage("CREATEGROUP <name> [<description>]")
+            guard let name = args.next(), name.utf8.count <= maxGroupNameBytes else { throw usage }
+            return .createGroup(name: name, description: args.rest() ?? "")
+        case "JOINGROUP": return .joinGroup(try groupID(single(&args, usage: "JOINGROUP <gid>")))
+        case "LEAVEGROUP": return .leaveGroup(try groupID(single(&args, usage: "LEAVEGROUP <gid>")))
+        case "GROUPS": return try bare(.groups, "GROUPS", &args)
+        case "MEMBERS": return .members(try groupID(single(&args, usage: "MEMBERS <gid>")))
+        case "GROUPINFO": return .groupInfo(try groupID(single(&args, usage: "GROUPINFO <gid>")))
+        case "SENDGROUP":
+            let usage = GatewayError.usage("SENDGROUP <gid> <text>")
+            guard let group = args.next(), let text = args.rest() else { throw usage }
+            return .sendGroup(try groupID(group), text: text, clientMessageID: clientMessageID)
         case "LOGOUT": return try bare(.logout, "LOGOUT", &args)
         case "PULL": return try bare(.pull, "PULL", &args)
         case "PING": return try bare(.ping, "PING", &args)
@@ -73,7 +85,37 @@ public enum CommandParser {
     }
 
     /// The names `HELP` lists, in the contract's order.
-    static let commandNames = ["REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "HISTORY", "PING", "HELP", "QUIT"]
+    static let commandNames = [
+        "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",
+        "GETFRIENDS", "CREATEGROUP", "JOINGROUP", "LEAVEGROUP", "GROUPS", "MEMBERS", "GROUPINFO", "SENDGROUP",
+        "PING", "HELP", "QUIT",
+    ]
+
+    static let maxGroupNameBytes = 64
+
+    /// The one argument of a command like `JOINGROUP <gid>`.
+    private static func single(_ args: inout ArgumentScanner, usage: String) throws(GatewayError) -> String {
+        guard let token = args.next(), args.isAtEnd else { throw .usage(usage) }
+        return token
+    }
+
+    /// `[<before_msg_id>] [<limit>]` of HISTORY and GHISTORY; before 0 means none.
+    private static func page(_ args: inout ArgumentScanner, usage: GatewayError)
+        throws(GatewayError) -> (before: MessageID?, limit: Int)
+    {
+        var before: MessageID?
+        if let token = args.next() {
+            guard let value = MessageID(token), value >= 0 else { throw usage }
+            before = value == 0 ? nil : value
+        }
+        var limit = defaultHistoryLimit
+        if let token = args.next() {
+            guard let value = Int(token), value > 0 else { throw usage }
+            limit = min(value, maxHistoryLimit)
+        }
+        guard args.isAtEnd else { throw usage }
+        return (before, limit)
+    }
 
     private static func bare(_ command: Command, _ name: String, _ args: inout ArgumentScanner)
         throws(GatewayError) -> Command
@@ -84,6 +126,11 @@ public enum CommandParser {
 
     private static func userID(_ token: String) throws(GatewayError) -> UserID {
         guard let value = UserID(token), value > 0 else { throw .badUID }
+        return value
+    }
+
+    private static func groupID(_ token: String) throws(GatewayError) -> GroupID {
+        guard let value = GroupID(token), value > 0 else { throw .badGID }
         return value
     }
 

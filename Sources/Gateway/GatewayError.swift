@@ -24,6 +24,9 @@ public enum GatewayError: Error, Equatable, Sendable {
         case .service(let error):
             switch error {
             case .noSuchUser: "-ERR no such user"
+            case .noSuchGroup: "-ERR no such group"
+            case .notMember: "-ERR not a member"
+            case .refused(let reason): "-ERR \(reason)"
             case .authFailed: "-ERR auth failed"
             case .authLocked: "-ERR auth locked"
             case .userExists: "-ERR user exists"

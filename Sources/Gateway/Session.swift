@@ -1,3 +1,4 @@
+import Groups
 import Logging
 import MPIMCore
 import Messaging
@@ -8,11 +9,14 @@ import Users
 /// The services a session talks to, all through their protocols.
 public struct GatewayServices: Sendable {
     public var users: any UserService
+    public var groups: any GroupService
     public var presence: any PresenceService
     public var messages: any MessageService
 
-    public init(users: any UserService, presence: any PresenceService, messages: any MessageService) {
+    public init(users: any UserService, groups: any GroupService, presence: any PresenceService,
+                messages: any MessageService) {
         self.users = users
+        self.groups = groups
         self.presence = presence
         self.messages = messages
     }
@@ -105,6 +109,39 @@ final class Session {
             let messages = try await services.messages.history(of: me!, with: peer, before: before, limit: limit)
             for message in messages { try await write(Push.message(message).line) }
             try await write("+OK history_done")
+        case .groupHistory(let group, let before, let limit):
+            let messages = try await services.messages.history(of: me!, inGroup: group, before: before, limit: limit)
+            for message in messages { try await write(Push.message(message).line) }
+            try await write("+OK history_done")
+        case .addFriend(let friend):
+            try await services.users.addFriend(friend, of: me!)
+            try await write("+OK friend added")
+        case .removeFriend(let friend):
+            try await services.users.removeFriend(friend, of: me!)
+            try await write("+OK friend removed")
+        case .getFriends:
+            try await write("+OK friends: " + Self.list(try await services.users.friends(of: me!)))
+        case .createGroup(let name, let description):
+            let group = try await services.groups.create(name: name, description: description, creator: me!)
+            try await write("+OK group_id=\(group)")
+        case .joinGroup(let group):
+            try await services.groups.join(group, user: me!)
+            try await write("+OK joined group")
+        case .leaveGroup(let group):
+            try await services.groups.leave(group, user: me!)
+            try await write("+OK left group")
+        case .groups:
+            try await write("+OK groups: " + Self.list(try await services.groups.groups(of: me!)))
+        case .members(let group):
+            try await write("+OK members: " + Self.list(try await services.groups.members(of: group, asSeenBy: me!)))
+        case .groupInfo(let group):
+            let info = try await services.groups.summary(of: group)
+            try await write(
+                "+OK group_id=\(info.id) name=\(info.name) creator=\(info.creator) members=\(info.memberCount) "
+                    + "created_at=\(info.createdAt) description=\(info.description)")
+        case .sendGroup(let group, let text, _):
+            let message = try await services.messages.send(from: me!, toGroup: group, text: text, origin: connection)
+            try await write("+OK group_msg_id=\(message.id)")
         case .ping:
             if let login { await services.presence.refresh(login.user, device: login.device) }
             try await write("+OK pong")
@@ -115,6 +152,11 @@ final class Session {
             return .close
         }
         return .keepOpen
+    }
+
+    /// Ids as the list replies show them: ascending, comma-separated.
+    private static func list(_ ids: [Int64]) -> String {
+        ids.map(String.init).joined(separator: ",")
     }
 
     private func logIn(_ user: UserID, device: String) async {

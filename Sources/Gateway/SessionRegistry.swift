@@ -3,12 +3,6 @@ import MPIMCore
 import NIOCore
 import Synchronization
 
-/// Identifies one connection for its whole life.
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
-    let value: UInt64
-    public var description: String { String(value) }
-}
-
 /// The logged-in sessions on this gateway, and the way pushes reach them.
 ///
 /// Called from connection tasks and from the Redis subscriber thread, so it
@@ -32,7 +26,7 @@ public final class SessionRegistry: LocalDelivery {
     }
 
     func makeConnectionID() -> ConnectionID {
-        ConnectionID(value: nextConnection.add(1, ordering: .relaxed).oldValue)
+        ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
     }
 
     func add(_ user: UserID, device: String, connection: ConnectionID, channel: any Channel) {
@@ -57,14 +51,17 @@ public final class SessionRegistry: LocalDelivery {
     // MARK: LocalDelivery
 
     @discardableResult
-    public func deliver(_ frame: PushFrame, to users: [UserID]) -> [UserID] {
+    public func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID] {
+        let targets = sessions.withLock { table in
+            users.compactMap { user in
+                table[user].map { sessions in (user, sessions.filter { $0.connection != skipping }) }
+            }
+        }
         var reached: [UserID] = []
-        for user in users {
-            let targets = sessions.withLock { $0[user] ?? [] }
-            guard !targets.isEmpty else { continue }
+        for (user, sessions) in targets where !sessions.isEmpty {
             reached.append(user)
-            for target in targets {
-                write(frame, to: target, of: user)
+            for session in sessions {
+                write(frame, to: session, of: user)
             }
         }
         return reached

@@ -1,13 +1,21 @@
+/// Identifies one client connection on a gateway for its whole life.
+public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    public let value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var description: String { String(value) }
+}
+
 /// Writes pushes to the sessions connected to this gateway.
 ///
 /// The gateway's session table implements it; presence calls it for local
 /// deliveries and for deliveries that arrive from other gateways over Redis.
 /// Calls never block: they only enqueue bytes on the sessions' channels.
 public protocol LocalDelivery: Sendable {
-    /// Pushes `push` to every local session of each user. Returns the users
-    /// that had at least one live session here.
+    /// Pushes `frame` to every local session of each user, except the
+    /// session `skipping` (a group message's sending session). Returns the
+    /// users that had at least one session written to here.
     @discardableResult
-    func deliver(_ frame: PushFrame, to users: [UserID]) -> [UserID]
+    func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID]
 
     /// The (user, device) pairs logged in on this gateway, for route refresh.
     func liveRoutes() -> [(user: UserID, device: String)]

@@ -15,11 +15,18 @@ public enum Push: Sendable, Equatable {
     public var line: String {
         switch self {
         case .message(let m):
-            "MSG id=\(m.id) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
+            switch m.conversation {
+            case .direct:
+                "MSG id=\(m.id) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
+            case .group(let group):
+                "GMSG id=\(m.id) group=\(group) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
+            }
         case .kicked(let reason):
             "KICKED reason=\(reason)"
         }
     }
+
+    public var frame: PushFrame { PushFrame(line: line, messageID: messageID) }
 }
 
 /// A push ready for the wire, with the message it carries (if any), which is
@@ -32,8 +39,4 @@ public struct PushFrame: Sendable, Equatable {
         self.line = line
         self.messageID = messageID
     }
-}
-
-extension Push {
-    public var frame: PushFrame { PushFrame(line: line, messageID: messageID) }
 }

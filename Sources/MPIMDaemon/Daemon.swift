@@ -1,4 +1,6 @@
+import Cache
 import Gateway
+import Groups
 import Logging
 import MPIMCore
 import Messaging
@@ -30,27 +32,31 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) as
     let database = try AppDatabase.open(configuration.database)
     let redis = RedisConnections(
         queue: RedisConnection(configuration: configuration.redisQueue, label: "queue", logger: moduleLogger("redis")),
+        cache: RedisConnection(configuration: configuration.redisCache, label: "cache", logger: moduleLogger("redis")),
         logger: moduleLogger("redis"))
+    let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
     await redis.start(waitingUpTo: configuration.redisQueue.connectTimeout)
 
     let ledger = DeliveryLedger(database: database, logger: moduleLogger("messaging"))
     let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
     let users = LiveUserService(
-        database: database, hashingPool: .singleton,
+        database: database, cache: cache, hashingPool: .singleton,
         configuration: .init(
             bcryptCost: configuration.bcryptCost,
             throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
                             lockout: configuration.lockoutDuration)),
         clock: ContinuousClock(), logger: moduleLogger("users"))
+    let groups = LiveGroupService(database: database, cache: cache, logger: moduleLogger("groups"))
     let presence = LivePresenceService(
         configuration: .init(gatewayID: gatewayID, routeTTL: configuration.routeTTL),
         redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
         local: registry, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
-        database: database, users: users, presence: presence, ledger: ledger, logger: moduleLogger("messaging"))
+        database: database, users: users, groups: groups, presence: presence, ledger: ledger,
+        logger: moduleLogger("messaging"))
     let gateway = GatewayServer(
         configuration: configuration.gateway,
-        services: GatewayServices(users: users, presence: presence, messages: messages),
+        services: GatewayServices(users: users, groups: groups, presence: presence, messages: messages),
         registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"))
 
     let group = ServiceGroup(

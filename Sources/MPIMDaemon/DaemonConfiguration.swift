@@ -1,3 +1,4 @@
+import Cache
 import Gateway
 import Logging
 import MPIMCore
@@ -15,6 +16,8 @@ public struct DaemonConfiguration: Sendable {
     public var redisQueue = RedisConfiguration()
     /// Redis for cache-aside entries (`[redis_cache]`).
     public var redisCache = RedisConfiguration()
+    /// Cache entry TTLs (`[redis_cache] user_info_ttl`, `friends_ttl`, `group_info_ttl`, `members_ttl`).
+    public var cacheTTLs = CacheTTLs()
     /// The SQLite file (`[sqlite]`).
     public var database = AppDatabase.Configuration()
     /// bcrypt cost (`[users] bcrypt_cost`).
@@ -49,6 +52,10 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("gateway", "route_ttl", 1...86400) { routeTTL = .seconds($0) }
         try reader.redis("redis_queue", into: &redisQueue)
         try reader.redis("redis_cache", into: &redisCache)
+        try reader.int("redis_cache", "user_info_ttl", 1...604_800) { cacheTTLs.userInfo = .seconds($0) }
+        try reader.int("redis_cache", "friends_ttl", 1...604_800) { cacheTTLs.friends = .seconds($0) }
+        try reader.int("redis_cache", "group_info_ttl", 1...604_800) { cacheTTLs.groupInfo = .seconds($0) }
+        try reader.int("redis_cache", "members_ttl", 1...604_800) { cacheTTLs.members = .seconds($0) }
         reader.read("sqlite", "path") { database.path = $0 }
         try reader.int("sqlite", "busy_timeout_ms", 0...600_000) { database.busyTimeout = .milliseconds($0) }
         try reader.int("users", "bcrypt_cost", 4...31) { bcryptCost = UInt8($0) }

@@ -59,7 +59,7 @@ public actor LivePresenceService: PresenceService, Service {
                     logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
                     return
                 }
-                local.deliver(envelope.frame, to: envelope.users)
+                local.deliver(envelope.frame, to: envelope.users, skipping: nil)
             })
         subscriber.onSubscribed { [wake] in wake.yield() }
     }
@@ -112,39 +112,54 @@ public actor LivePresenceService: PresenceService, Service {
     }
 
     public func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry] {
-        let reply: RESPValue
-        do {
-            reply = try await redis.command(["HGETALL", RedisKeys.route(user)])
-        } catch {
-            throw .internal("redis unavailable")
-        }
-        let fields = reply.array ?? []
-        return stride(from: 0, to: fields.count - 1, by: 2).compactMap { index in
-            guard let device = fields[index].string, let gateway = fields[index + 1].string else { return nil }
-            return RouteEntry(device: device, gateway: gateway)
-        }
+        try await routes(of: [user])[0]
     }
 
-    public func deliver(_ push: Push, to user: UserID) async {
+    public func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async {
+        guard !users.isEmpty else { return }
         let frame = push.frame
         // This gateway's own sessions never need Redis, even if routes are unreadable.
-        local.deliver(frame, to: [user])
-        let remote: Set<GatewayID>
+        local.deliver(frame, to: users, skipping: skipping)
+        let routes: [[RouteEntry]]
         do {
-            remote = Set(try await routes(of: user).map(\.gateway)).subtracting([configuration.gatewayID])
+            routes = try await self.routes(of: users)
         } catch {
             // Redis down: remote sessions miss the push; the message stays in
             // the inbox and reaches them through PULL.
-            logger.debug("route query failed; remote push skipped", metadata: ["uid": "\(user)"])
+            logger.debug("route query failed; remote push skipped", metadata: ["users": "\(users.count)"])
             return
         }
-        guard !remote.isEmpty else { return }
-        let payload = GatewayEnvelope(users: [user], frame: frame).encoded
-        let commands = remote.sorted().map { ["PUBLISH", RedisKeys.gatewayChannel($0), payload] }
+        var recipientsByGateway: [GatewayID: [UserID]] = [:]
+        for (user, entries) in zip(users, routes) {
+            for gateway in Set(entries.map(\.gateway)) where gateway != configuration.gatewayID {
+                recipientsByGateway[gateway, default: []].append(user)
+            }
+        }
+        guard !recipientsByGateway.isEmpty else { return }
+        let commands = recipientsByGateway.sorted { $0.key < $1.key }.map { gateway, recipients in
+            ["PUBLISH", RedisKeys.gatewayChannel(gateway), GatewayEnvelope(users: recipients, frame: frame).encoded]
+        }
         do {
             _ = try await redis.pipeline(commands)
         } catch {
-            logger.warning("publish failed", metadata: ["uid": "\(user)", "error": "\(error)"])
+            logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
+        }
+    }
+
+    /// Every user's routes, read in one pipelined round trip.
+    private func routes(of users: [UserID]) async throws(MPIMError) -> [[RouteEntry]] {
+        let replies: [RESPValue]
+        do {
+            replies = try await redis.pipeline(users.map { ["HGETALL", RedisKeys.route($0)] })
+        } catch {
+            throw .internal("redis unavailable")
+        }
+        return replies.map { reply in
+            let fields = reply.array ?? []
+            return stride(from: 0, to: fields.count - 1, by: 2).compactMap { index in
+                guard let device = fields[index].string, let gateway = fields[index + 1].string else { return nil }
+                return RouteEntry(device: device, gateway: gateway)
+            }
         }
     }
 

@@ -21,7 +21,16 @@ public protocol PresenceService: Sendable {
     func refresh(_ user: UserID, device: String) async
     /// The user's live routes (QueryRoute).
     func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry]
-    /// Pushes to every session of `user`: in process for this gateway's
-    /// sessions, through the owning gateway's channel for the others.
-    func deliver(_ push: Push, to user: UserID) async
+    /// Pushes to every session of each user, except the session `skipping`:
+    /// in process for this gateway's sessions; for the others, one round
+    /// trip reads all their routes and one publish per gateway carries the
+    /// push with the list of its recipients there.
+    func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async
+}
+
+extension PresenceService {
+    /// Pushes to every session of one user.
+    public func deliver(_ push: Push, to user: UserID) async {
+        await deliver(push, to: [user], skipping: nil)
+    }
 }

@@ -75,6 +75,30 @@ public struct AppDatabase: Sendable {
                 t.primaryKey(["userID", "messageID"])
             }
         }
+        migrator.registerMigration("v2: friends, groups") { db in
+            // Friendship is mutual and stored both ways, so "friends of X" is one range scan.
+            try db.create(table: "friendship", options: [.withoutRowID]) { t in
+                t.column("userID", .integer).notNull()
+                t.column("friendID", .integer).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["userID", "friendID"])
+            }
+            try db.create(table: "chatGroup") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("creatorID", .integer).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
+            try db.create(table: "groupMember", options: [.withoutRowID]) { t in
+                t.column("groupID", .integer).notNull()
+                t.column("userID", .integer).notNull()
+                t.column("joinedAt", .integer).notNull()
+                t.primaryKey(["groupID", "userID"])
+            }
+            try db.create(index: "groupMember_on_user", on: "groupMember", columns: ["userID", "groupID"])
+            try db.create(index: "message_on_group", on: "message", columns: ["groupID", "id"])
+        }
         return migrator
     }
 }

@@ -27,7 +27,7 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     var id: MessageID?
     var senderID: UserID
     var recipientID: UserID?
-    var groupID: Int64?
+    var groupID: GroupID?
     var text: String
     var createdAt: UnixMillis
 
@@ -35,6 +35,7 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
         static let id = Column(CodingKeys.id)
         static let senderID = Column(CodingKeys.senderID)
         static let recipientID = Column(CodingKeys.recipientID)
+        static let groupID = Column(CodingKeys.groupID)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -42,7 +43,8 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 
     var chatMessage: ChatMessage {
-        ChatMessage(id: id ?? 0, sender: senderID, recipient: recipientID ?? 0, text: text, timestamp: createdAt)
+        let conversation: Conversation = if let groupID { .group(groupID) } else { .direct(recipientID ?? 0) }
+        return ChatMessage(id: id ?? 0, sender: senderID, conversation: conversation, text: text, timestamp: createdAt)
     }
 }
 
@@ -57,4 +59,37 @@ struct InboxRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         static let userID = Column(CodingKeys.userID)
         static let messageID = Column(CodingKeys.messageID)
     }
+}
+
+/// A row of `chatGroup`.
+struct GroupRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "chatGroup"
+
+    var id: GroupID?
+    var name: String
+    var description: String
+    var creatorID: UserID
+    var createdAt: UnixMillis
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// A row of `groupMember`.
+struct GroupMemberRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "groupMember"
+
+    var groupID: GroupID
+    var userID: UserID
+    var joinedAt: UnixMillis
+}
+
+/// A row of `friendship` (one per direction).
+struct FriendshipRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "friendship"
+
+    var userID: UserID
+    var friendID: UserID
+    var createdAt: UnixMillis
 }

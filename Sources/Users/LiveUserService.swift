@@ -1,10 +1,12 @@
+import Cache
 import HummingbirdBcrypt
 import Logging
 import MPIMCore
 import NIOPosix
 import Storage
 
-/// Accounts in SQLite, bcrypt-hashed passwords, failed-login lockout.
+/// Accounts and friendships in SQLite with a Redis cache in front,
+/// bcrypt-hashed passwords, failed-login lockout.
 ///
 /// Hashing is slow on purpose, so it runs on a thread pool, never on this
 /// actor or an event loop; the actor only guards the throttle and the cache
@@ -23,6 +25,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     }
 
     private let database: AppDatabase
+    private let cache: any CacheStore
     private let hashingPool: NIOThreadPool
     private let configuration: Configuration
     private let clock: C
@@ -33,9 +36,10 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     /// Verified against for unknown names, so they cost as much as wrong passwords.
     private let decoyHash: String
 
-    public init(database: AppDatabase, hashingPool: NIOThreadPool, configuration: Configuration,
-                clock: C, logger: Logger) {
+    public init(database: AppDatabase, cache: any CacheStore, hashingPool: NIOThreadPool,
+                configuration: Configuration, clock: C, logger: Logger) {
         self.database = database
+        self.cache = cache
         self.hashingPool = hashingPool
         self.configuration = configuration
         self.clock = clock
@@ -49,14 +53,8 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         guard Credentials.isValidPassword(password) else { throw .invalidPassword }
         let cost = configuration.bcryptCost
         let hash = try await offload { Bcrypt.hash(password, cost: cost) }
-        let user: UserRecord
-        do {
-            user = try await database.insertUser(name: username, passwordHash: hash)
-        } catch let error as MPIMError {
-            throw error
-        } catch {
-            logger.error("register failed", metadata: ["user": "\(username)", "error": "\(error)"])
-            throw .internal("store unavailable")
+        let user = try await database.run("register", logger: logger) {
+            try await $0.insertUser(name: username, passwordHash: hash)
         }
         let id = user.id!
         knownUsers.insert(id)
@@ -66,18 +64,12 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
 
     public func login(username: String, password: String) async throws(MPIMError) -> UserID {
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
-        let record: UserRecord?
-        do {
-            record = try await database.user(named: username)
-        } catch {
-            logger.error("login lookup failed", metadata: ["user": "\(username)", "error": "\(error)"])
-            throw .internal("store unavailable")
-        }
-        let hash = record?.passwordHash ?? decoyHash
+        let account = try await account(named: username)
+        let hash = account?.passwordHash ?? decoyHash
         let matches = try await offload { Bcrypt.verify(password, hash: hash) }
         // Re-check after the await: other logins for this name may have locked it meanwhile.
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
-        guard matches, let id = record?.id else {
+        guard matches, let id = account?.id else {
             throttle.recordFailure(username, now: clock.now)
             throw .authFailed
         }
@@ -88,14 +80,45 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
 
     public func exists(_ user: UserID) async throws(MPIMError) -> Bool {
         if knownUsers.contains(user) { return true }
-        do {
-            let found = try await database.userExists(user)
-            if found { knownUsers.insert(user) }
-            return found
-        } catch {
-            logger.error("user lookup failed", metadata: ["uid": "\(user)", "error": "\(error)"])
-            throw .internal("store unavailable")
+        let found = try await database.run("user lookup", logger: logger) { try await $0.userExists(user) }
+        if found { knownUsers.insert(user) }
+        return found
+    }
+
+    public func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {
+        guard friend != user else { throw .refused("cannot befriend yourself") }
+        guard try await exists(friend) else { throw .noSuchUser }
+        try await database.run("add friend", logger: logger) { try await $0.addFriendship(user, friend) }
+        await cache.invalidate([CacheKeys.friends(user), CacheKeys.friends(friend)])
+    }
+
+    public func removeFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {
+        guard try await exists(friend) else { throw .noSuchUser }
+        try await database.run("remove friend", logger: logger) { try await $0.removeFriendship(user, friend) }
+        await cache.invalidate([CacheKeys.friends(user), CacheKeys.friends(friend)])
+    }
+
+    public func friends(of user: UserID) async throws(MPIMError) -> [UserID] {
+        let key = CacheKeys.friends(user)
+        if let cached = await cache.get(key, kind: .friends), let ids = IDList.decode(cached) {
+            return ids
         }
+        let friends = try await database.run("list friends", logger: logger) { try await $0.friends(of: user) }
+        await cache.set(key, value: IDList.encode(friends), kind: .friends)
+        return friends
+    }
+
+    /// The account's id and hash: from the cache, else SQLite (then cached).
+    private func account(named username: String) async throws(MPIMError) -> (id: UserID, passwordHash: String)? {
+        let key = CacheKeys.userInfo(username)
+        if let cached = await cache.get(key, kind: .userInfo) {
+            let parts = cached.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, let id = UserID(parts[0]) { return (id, String(parts[1])) }
+        }
+        let record = try await database.run("look up user", logger: logger) { try await $0.user(named: username) }
+        guard let record, let id = record.id else { return nil }
+        await cache.set(key, value: "\(id) \(record.passwordHash)", kind: .userInfo)
+        return (id, record.passwordHash)
     }
 
     private func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws(MPIMError) -> T {

@@ -1,6 +1,6 @@
 import MPIMCore
 
-/// Accounts: registration, login, existence checks.
+/// Accounts and friendships.
 ///
 /// In-process today (`LiveUserService`); the protocol is the seam where an
 /// RPC client can stand in once the service runs elsewhere.
@@ -11,4 +11,11 @@ public protocol UserService: Sendable {
     func login(username: String, password: String) async throws(MPIMError) -> UserID
     /// Whether the account exists.
     func exists(_ user: UserID) async throws(MPIMError) -> Bool
+
+    /// Makes two users friends, both ways; `.noSuchUser` if `friend` does not exist.
+    func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError)
+    /// Ends a friendship, both ways.
+    func removeFriend(_ friend: UserID, of user: UserID) async throws(MPIMError)
+    /// The user's friends, ascending.
+    func friends(of user: UserID) async throws(MPIMError) -> [UserID]
 }
