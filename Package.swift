@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UsersTests",
-            dependencies: ["Users", "Storage", "MPIMCore", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["Users", "Storage", "Cache", "MPIMCore", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "PresenceTests",

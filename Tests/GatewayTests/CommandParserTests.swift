@@ -102,4 +102,27 @@ struct CommandParserTests {
         #expect(try command("HISTORY 1").needsLogin)
         #expect(try command("LOGOUT").needsLogin)
     }
+
+    @Test("friend and group commands: ids checked, usage for missing arguments")
+    func social() throws {
+        #expect(try command("ADDFRIEND 4") == .addFriend(4))
+        #expect(parse("ADDFRIEND x") == .failure(.badUID))
+        #expect(parse("ADDFRIEND") == .failure(.usage("ADDFRIEND <uid>")))
+        #expect(try command("removefriend 4") == .removeFriend(4))
+        #expect(try command("GETFRIENDS") == .getFriends)
+        #expect(try command("CREATEGROUP team the core  team") == .createGroup(name: "team", description: "the core  team"))
+        #expect(try command("CREATEGROUP team") == .createGroup(name: "team", description: ""))
+        #expect(parse("CREATEGROUP") == .failure(.usage("CREATEGROUP <name> [<description>]")))
+        #expect(try command("JOINGROUP 3") == .joinGroup(3))
+        #expect(parse("JOINGROUP 0") == .failure(.badGID))
+        #expect(parse("GROUPINFO abc") == .failure(.badGID))
+        #expect(try command("SENDGROUP 3 hello  all") == .sendGroup(3, text: "hello  all", clientMessageID: nil))
+        #expect(try command("@cid=k1 SENDGROUP 3 x") == .sendGroup(3, text: "x", clientMessageID: "k1"))
+        #expect(parse("SENDGROUP 3") == .failure(.usage("SENDGROUP <gid> <text>")))
+        #expect(try command("GHISTORY 3 0 5") == .groupHistory(3, before: nil, limit: 5))
+        #expect(parse("GHISTORY x") == .failure(.badGID))
+        #expect(GatewayError.badGID.replyLine == "-ERR bad gid")
+        #expect(GatewayError.service(.notMember).replyLine == "-ERR not a member")
+        #expect(GatewayError.service(.noSuchGroup).replyLine == "-ERR no such group")
+    }
 }

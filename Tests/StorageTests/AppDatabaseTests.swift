@@ -29,8 +29,8 @@ struct AppDatabaseTests {
     func inbox() async throws {
         let (db, _) = try temporaryDatabase()
         let stored = try await db.storeMessages((0..<5).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
-        #expect(stored.map(\.id) == stored.map(\.id).sorted())
-        #expect(Set(stored.map(\.id)).count == 5)
+        #expect(stored.map(\.message.id) == stored.map(\.message.id).sorted())
+        #expect(Set(stored.map(\.message.id)).count == 5)
         let firstChunk = try await db.takeInbox(of: 2, limit: 3)
         #expect(firstChunk.map(\.text) == ["m0", "m1", "m2"])
         let rest = try await db.takeInbox(of: 2, limit: 3)
@@ -45,7 +45,7 @@ struct AppDatabaseTests {
             OutgoingMessage(sender: 1, recipient: 2, text: "pushed"),
             OutgoingMessage(sender: 1, recipient: 2, text: "offline"),
         ])
-        try await db.removeFromInbox([(user: 2, message: stored[0].id)])
+        try await db.removeFromInbox([(user: 2, message: stored[0].message.id)])
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["offline"])
     }
 
@@ -55,7 +55,7 @@ struct AppDatabaseTests {
         let before = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "a")])
         let reopened = try AppDatabase.open(.init(path: path))
         let after = try await reopened.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "b")])
-        #expect(after[0].id > before[0].id)
+        #expect(after[0].message.id > before[0].message.id)
         #expect(try await reopened.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"])
     }
 
@@ -73,7 +73,7 @@ struct AppDatabaseTests {
         #expect(all.map(\.text) == ["a0", "b0", "a1", "b1", "a2", "b2"])
         let lastTwo = try await db.conversation(between: 2, and: 1, before: nil, limit: 2)
         #expect(lastTwo.map(\.text) == ["a2", "b2"])
-        let beforeA2 = try await db.conversation(between: 1, and: 2, before: stored[6].id, limit: 2)
+        let beforeA2 = try await db.conversation(between: 1, and: 2, before: stored[6].message.id, limit: 2)
         #expect(beforeA2.map(\.text) == ["a1", "b1"])
     }
 }

@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 import Logging
 import MPIMCore
@@ -12,7 +13,7 @@ struct LiveUserServiceTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
         let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
         return LiveUserService(
-            database: database, hashingPool: .singleton,
+            database: database, cache: DisabledCache(), hashingPool: .singleton,
             configuration: .init(bcryptCost: 4, throttle: .init(failures: failures)),
             clock: ContinuousClock(), logger: Logger(label: "test"))
     }
@@ -59,7 +60,7 @@ struct LiveUserServiceTests {
     func hashed() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
         let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
-        let users = LiveUserService(database: database, hashingPool: .singleton,
+        let users = LiveUserService(database: database, cache: DisabledCache(), hashingPool: .singleton,
                                     configuration: .init(bcryptCost: 4), clock: ContinuousClock(), logger: Logger(label: "test"))
         _ = try await users.register(username: "frank", password: "plaintext")
         let stored = try #require(try await database.user(named: "frank"))
