@@ -25,10 +25,20 @@ public final class RedisCache: CacheStore {
     private let logger: Logger
     private let state = Mutex(State())
 
+    /// How long a failed invalidation waits for the connection to come back
+    /// before it is deferred (Redis just restarted, and this connection is
+    /// still in its reconnect backoff, while other gateways already read).
+    static let reconnectWait: Duration = .milliseconds(250)
+
+    /// Call before the connection is started: the cache retries deferred
+    /// invalidations as soon as the connection comes back.
     public init(redis: RedisConnection, ttls: CacheTTLs = CacheTTLs(), logger: Logger) {
         self.redis = redis
         self.ttls = ttls
         self.logger = logger
+        redis.onConnect { [weak self] in
+            Task { await self?.retryUnconfirmed() }
+        }
     }
 
     public func get(_ key: String, kind: CacheKind) async -> String? {
@@ -60,12 +70,13 @@ public final class RedisCache: CacheStore {
 
     public func invalidate(_ keys: [String]) async {
         guard !keys.isEmpty else { return }
-        do {
-            _ = try await redis.command(["DEL"] + keys)
-        } catch {
-            remember(keys)
-            logger.warning("cache invalidation deferred", metadata: ["keys": "\(keys.count)", "error": "\(error)"])
+        if (try? await redis.command(["DEL"] + keys)) != nil { return }
+        // Other gateways may already read from this Redis: try hard to reach it now.
+        if await redis.reconnect(within: Self.reconnectWait), (try? await redis.command(["DEL"] + keys)) != nil {
+            return
         }
+        remember(keys)
+        logger.warning("cache invalidation deferred until Redis answers", metadata: ["keys": "\(keys.count)"])
     }
 
     public func counts() -> [CacheKind: CacheCounts] {

@@ -19,6 +19,8 @@ public enum Command: Equatable, Sendable {
     case groupInfo(GroupID)
     case sendGroup(GroupID, text: String, clientMessageID: String?)
     case groupHistory(GroupID, before: MessageID?, limit: Int)
+    case status(PresenceStatus)
+    case who([UserID])
     case ping
     case help
     case quit

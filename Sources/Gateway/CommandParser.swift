@@ -74,6 +74,18 @@ public enum CommandParser {
             let usage = GatewayError.usage("SENDGROUP <gid> <text>")
             guard let group = args.next(), let text = args.rest() else { throw usage }
             return .sendGroup(try groupID(group), text: text, clientMessageID: clientMessageID)
+        case "STATUS":
+            let usage = "STATUS <online|away|busy|invisible>"
+            let word = try single(&args, usage: usage).lowercased()
+            guard let status = PresenceStatus(rawValue: word), PresenceStatus.selectable.contains(status) else {
+                throw .usage(usage)
+            }
+            return .status(status)
+        case "WHO":
+            var users: [UserID] = []
+            while let token = args.next() { users.append(try userID(token)) }
+            guard !users.isEmpty, users.count <= maxWhoUsers else { throw .usage("WHO <uid> [<uid> ...]") }
+            return .who(users)
         case "LOGOUT": return try bare(.logout, "LOGOUT", &args)
         case "PULL": return try bare(.pull, "PULL", &args)
         case "PING": return try bare(.ping, "PING", &args)
@@ -88,8 +100,11 @@ public enum CommandParser {
     static let commandNames = [
         "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",
         "GETFRIENDS", "CREATEGROUP", "JOINGROUP", "LEAVEGROUP", "GROUPS", "MEMBERS", "GROUPINFO", "SENDGROUP",
-        "PING", "HELP", "QUIT",
+        "STATUS", "WHO", "PING", "HELP", "QUIT",
     ]
+
+    /// Most uids one WHO may ask about.
+    static let maxWhoUsers = 1000
 
     static let maxGroupNameBytes = 64
 

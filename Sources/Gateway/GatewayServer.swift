@@ -19,14 +19,17 @@ public final class GatewayServer: Service {
         public var maxLineBytes: Int
         /// Bytes queued for a client beyond which pushes to it kick it as a slow consumer.
         public var maxOutboundBytes: Int
+        /// A connection that sends no line for this long is closed (`KICKED reason=idle timeout`).
+        public var idleTimeout: Duration
 
         public init(host: String = "127.0.0.1", port: Int = 8000, gatewayID: GatewayID = "gateway-001",
-                    maxLineBytes: Int = 65536, maxOutboundBytes: Int = 1 << 20) {
+                    maxLineBytes: Int = 65536, maxOutboundBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(300)) {
             self.host = host
             self.port = port
             self.gatewayID = gatewayID
             self.maxLineBytes = maxLineBytes
             self.maxOutboundBytes = maxOutboundBytes
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -53,6 +56,7 @@ public final class GatewayServer: Service {
 
     public func run() async throws {
         let maxLine = configuration.maxLineBytes
+        let idleTimeout = TimeAmount(configuration.idleTimeout)
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -62,7 +66,9 @@ public final class GatewayServer: Service {
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: idleTimeout),
+                        IdleConnectionCloser(),
                         ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
@@ -93,8 +99,7 @@ public final class GatewayServer: Service {
     private func closeAll(reason: String) {
         let channels = open.withLock { Array($0.values) }
         for channel in channels {
-            channel.writeAndFlush(channel.allocator.buffer(string: Push.kicked(reason: reason).line + "\n"))
-                .whenComplete { _ in channel.close(promise: nil) }
+            SessionRegistry.kick(channel, reason: reason)
         }
     }
 

@@ -38,7 +38,7 @@ final class Session {
     private let services: GatewayServices
     private let registry: SessionRegistry
     private var logger: Logger
-    private var login: (user: UserID, device: String)?
+    private var login: LiveRoute?
 
     init(connection: ConnectionID, channel: any Channel, services: GatewayServices,
          registry: SessionRegistry, logger: Logger) {
@@ -143,8 +143,14 @@ final class Session {
             let message = try await services.messages.send(from: me!, toGroup: group, text: text, origin: connection)
             try await write("+OK group_msg_id=\(message.id)")
         case .ping:
-            if let login { await services.presence.refresh(login.user, device: login.device) }
+            if let login { await services.presence.refresh(login) }
             try await write("+OK pong")
+        case .status(let status):
+            try await services.presence.setStatus(status, of: me!)
+            try await write("+OK status=\(status.rawValue)")
+        case .who(let users):
+            let statuses = try await services.presence.statuses(of: users)
+            try await write("+OK " + zip(users, statuses).map { "\($0)=\($1.rawValue)" }.joined(separator: " "))
         case .help:
             try await write("+OK commands: " + CommandParser.commandNames.joined(separator: " "))
         case .quit:
@@ -161,20 +167,21 @@ final class Session {
 
     private func logIn(_ user: UserID, device: String) async {
         await logOut()
+        let route = LiveRoute(user: user, device: device, since: .now())
         // Registered before the route is bound, so a push that follows the
         // route always finds the session.
-        registry.add(user, device: device, connection: connection, channel: channel)
-        login = (user, device)
+        registry.add(route, connection: connection, channel: channel)
+        login = route
         logger[metadataKey: "uid"] = "\(user)"
-        await services.presence.bind(user, device: device)
+        await services.presence.sessionStarted(route, connection: connection)
         logger.info("login", metadata: ["device": "\(device)"])
     }
 
     private func logOut() async {
         guard let current = login else { return }
         login = nil
-        if registry.remove(current.user, device: current.device, connection: connection) {
-            await services.presence.unbind(current.user, device: current.device)
+        if registry.remove(current, connection: connection) {
+            await services.presence.sessionEnded(current)
         }
         logger.info("logout")
         logger[metadataKey: "uid"] = nil

@@ -11,7 +11,7 @@ import Synchronization
 public final class SessionRegistry: LocalDelivery {
     struct Session {
         var connection: ConnectionID
-        var device: String
+        var route: LiveRoute
         var channel: any Channel
     }
 
@@ -29,17 +29,17 @@ public final class SessionRegistry: LocalDelivery {
         ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
     }
 
-    func add(_ user: UserID, device: String, connection: ConnectionID, channel: any Channel) {
-        sessions.withLock { $0[user, default: []].append(Session(connection: connection, device: device, channel: channel)) }
+    func add(_ route: LiveRoute, connection: ConnectionID, channel: any Channel) {
+        sessions.withLock { $0[route.user, default: []].append(Session(connection: connection, route: route, channel: channel)) }
     }
 
     /// Removes the session; true if no other session of this user and device remains here.
     @discardableResult
-    func remove(_ user: UserID, device: String, connection: ConnectionID) -> Bool {
+    func remove(_ route: LiveRoute, connection: ConnectionID) -> Bool {
         sessions.withLock { table in
-            table[user]?.removeAll { $0.connection == connection }
-            if table[user]?.isEmpty == true { table[user] = nil }
-            return !(table[user]?.contains { $0.device == device } ?? false)
+            table[route.user]?.removeAll { $0.connection == connection }
+            if table[route.user]?.isEmpty == true { table[route.user] = nil }
+            return !(table[route.user]?.contains { $0.route.device == route.device } ?? false)
         }
     }
 
@@ -61,32 +61,48 @@ public final class SessionRegistry: LocalDelivery {
         for (user, sessions) in targets where !sessions.isEmpty {
             reached.append(user)
             for session in sessions {
-                write(frame, to: session, of: user)
+                write(frame, to: session)
             }
         }
         return reached
     }
 
-    public func liveRoutes() -> [(user: UserID, device: String)] {
-        sessions.withLock { table in
-            table.flatMap { user, list in Set(list.map(\.device)).map { (user, $0) } }
+    public func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?) {
+        let targets = sessions.withLock { table in
+            (table[user] ?? []).filter { session in
+                session.connection != sparing && (device == nil || session.route.device == device)
+            }
+        }
+        for session in targets {
+            logger.info("kicked", metadata: ["uid": "\(user)", "conn": "\(session.connection)", "reason": "\(reason)"])
+            Self.kick(session.channel, reason: reason)
         }
     }
 
-    private func write(_ frame: PushFrame, to session: Session, of user: UserID) {
+    public func liveRoutes() -> [LiveRoute] {
+        sessions.withLock { table in table.values.flatMap { $0.map(\.route) } }
+    }
+
+    /// Writes `KICKED reason=…` and closes the channel once it is written.
+    static func kick(_ channel: any Channel, reason: String) {
+        channel.writeAndFlush(channel.allocator.buffer(string: Push.kicked(reason: reason).line + "\n"))
+            .whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func write(_ frame: PushFrame, to session: Session) {
         let channel = session.channel
         guard channel.isWritable else {
             // The client stopped reading and its backlog passed the high-water
-            // mark: drop it rather than buffer without bound. The message stays
+            // mark: drop it rather than buffer without bound. A message stays
             // in its inbox for PULL.
-            logger.warning("slow consumer kicked", metadata: ["uid": "\(user)", "conn": "\(session.connection)"])
-            channel.writeAndFlush(channel.allocator.buffer(string: Push.kicked(reason: "slow consumer").line + "\n"))
-                .whenComplete { _ in channel.close(promise: nil) }
+            logger.warning("slow consumer kicked", metadata: ["uid": "\(session.route.user)", "conn": "\(session.connection)"])
+            Self.kick(channel, reason: "slow consumer")
             return
         }
         let written = channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"))
         if let message = frame.messageID {
             let receipts = self.receipts
+            let user = session.route.user
             written.whenSuccess { receipts.pushed(message, to: user) }
         }
     }

@@ -5,6 +5,20 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { String(value) }
 }
 
+/// A logged-in session as its route records it: who, which device, since when.
+public struct LiveRoute: Sendable, Equatable {
+    public var user: UserID
+    public var device: String
+    /// Login time; with the gateway id it identifies the session's route entry.
+    public var since: UnixMillis
+
+    public init(user: UserID, device: String, since: UnixMillis) {
+        self.user = user
+        self.device = device
+        self.since = since
+    }
+}
+
 /// Writes pushes to the sessions connected to this gateway.
 ///
 /// The gateway's session table implements it; presence calls it for local
@@ -17,12 +31,21 @@ public protocol LocalDelivery: Sendable {
     @discardableResult
     func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID]
 
-    /// The (user, device) pairs logged in on this gateway, for route refresh.
-    func liveRoutes() -> [(user: UserID, device: String)]
+    /// Sends `KICKED reason=<reason>` to the user's local sessions on
+    /// `device` (every device when nil), except `sparing`, and closes them.
+    func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?)
+
+    /// The sessions logged in on this gateway, for route refresh.
+    func liveRoutes() -> [LiveRoute]
 }
 
 /// Told when a message push was written to a session, so the message is not
 /// returned again by PULL; implemented by Messaging.
 public protocol DeliveryReceipts: Sendable {
     func pushed(_ message: MessageID, to user: UserID)
+}
+
+/// Who a user's friends are; presence tells them of status changes.
+public protocol FriendLookup: Sendable {
+    func friends(of user: UserID) async throws(MPIMError) -> [UserID]
 }

@@ -1,13 +1,14 @@
 /// A line the server writes to a session on its own, between replies.
 public enum Push: Sendable, Equatable {
     case message(ChatMessage)
+    case presence(user: UserID, status: PresenceStatus)
     case kicked(reason: String)
 
     /// The message id this push delivers, if it delivers one (delivery receipts key on it).
     public var messageID: MessageID? {
         switch self {
         case .message(let message): message.id
-        case .kicked: nil
+        case .presence, .kicked: nil
         }
     }
 
@@ -21,6 +22,8 @@ public enum Push: Sendable, Equatable {
             case .group(let group):
                 "GMSG id=\(m.id) group=\(group) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
             }
+        case .presence(let user, let status):
+            "PRESENCE uid=\(user) status=\(status.rawValue)"
         case .kicked(let reason):
             "KICKED reason=\(reason)"
         }

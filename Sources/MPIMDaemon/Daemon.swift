@@ -48,9 +48,11 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) as
         clock: ContinuousClock(), logger: moduleLogger("users"))
     let groups = LiveGroupService(database: database, cache: cache, logger: moduleLogger("groups"))
     let presence = LivePresenceService(
-        configuration: .init(gatewayID: gatewayID, routeTTL: configuration.routeTTL),
+        configuration: .init(
+            gatewayID: gatewayID, routeTTL: configuration.routeTTL, maxDevices: configuration.maxDevices,
+            heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval),
         redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
-        local: registry, logger: moduleLogger("presence"))
+        local: registry, friends: users, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
         database: database, users: users, groups: groups, presence: presence, ledger: ledger,
         logger: moduleLogger("messaging"))

@@ -12,6 +12,12 @@ public struct DaemonConfiguration: Sendable {
     public var gateway = GatewayServer.Configuration()
     /// TTL of `route:<uid>` (`[gateway] route_ttl`, `--route-ttl`).
     public var routeTTL: Duration = .seconds(120)
+    /// Devices one user may have logged in at once (`[presence] max_devices`).
+    public var maxDevices = 5
+    /// A gateway whose heartbeat is this old is dead (`[presence] heartbeat_ttl`).
+    public var heartbeatTTL: Duration = .seconds(10)
+    /// How often the heartbeat is renewed (`[presence] heartbeat_interval`).
+    public var heartbeatInterval: Duration = .seconds(3)
     /// Redis for routes and pub/sub (`[redis_queue]`).
     public var redisQueue = RedisConfiguration()
     /// Redis for cache-aside entries (`[redis_cache]`).
@@ -50,6 +56,10 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("gateway", "max_line_bytes", 64...(16 << 20)) { gateway.maxLineBytes = $0 }
         try reader.int("gateway", "max_outbound_bytes", 4096...(1 << 30)) { gateway.maxOutboundBytes = $0 }
         try reader.int("gateway", "route_ttl", 1...86400) { routeTTL = .seconds($0) }
+        try reader.seconds("gateway", "idle_timeout", 0.1...86400) { gateway.idleTimeout = $0 }
+        try reader.int("presence", "max_devices", 1...100) { maxDevices = $0 }
+        try reader.seconds("presence", "heartbeat_ttl", 0.2...3600) { heartbeatTTL = $0 }
+        try reader.seconds("presence", "heartbeat_interval", 0.1...3600) { heartbeatInterval = $0 }
         try reader.redis("redis_queue", into: &redisQueue)
         try reader.redis("redis_cache", into: &redisCache)
         try reader.int("redis_cache", "user_info_ttl", 1...604_800) { cacheTTLs.userInfo = .seconds($0) }
@@ -84,6 +94,15 @@ public struct DaemonConfiguration: Sendable {
                 throw InvalidValue(section: section, key: key, value: text)
             }
             apply(value)
+        }
+
+        /// Seconds, fractions allowed ("2.5").
+        func seconds(_ section: String, _ key: String, _ range: ClosedRange<Double>, _ apply: (Duration) -> Void) throws {
+            guard let text = file[section, key] else { return }
+            guard let value = Double(text), range.contains(value) else {
+                throw InvalidValue(section: section, key: key, value: text)
+            }
+            apply(.milliseconds(Int64((value * 1000).rounded())))
         }
 
         func redis(_ section: String, into redis: inout RedisConfiguration) throws {

@@ -1,37 +1,45 @@
 import MPIMCore
 
-/// What one gateway publishes on another's channel: a push and the users
-/// (on that gateway) to write it to.
+/// What one gateway publishes on another's channel.
 ///
-/// Wire form: `deliver <uid>[,<uid>...] <message id or 0>\n<push line>`.
-/// Text after the first newline is the push line, kept byte for byte.
-public struct GatewayEnvelope: Sendable, Equatable {
-    public var users: [UserID]
-    public var frame: PushFrame
-
-    public init(users: [UserID], frame: PushFrame) {
-        self.users = users
-        self.frame = frame
-    }
+/// Wire forms:
+/// - `deliver <uid>[,<uid>...] <message id or 0>\n<push line>`: write the
+///   push line (kept byte for byte) to those users' sessions there;
+/// - `kick <uid> <device> <since>\n<reason>`: close that session there.
+public enum GatewayEnvelope: Sendable, Equatable {
+    case deliver(users: [UserID], frame: PushFrame)
+    case kick(user: UserID, device: String, reason: String)
 
     public var encoded: String {
-        let ids = users.map(String.init).joined(separator: ",")
-        return "deliver \(ids) \(frame.messageID ?? 0)\n\(frame.line)"
+        switch self {
+        case .deliver(let users, let frame):
+            "deliver \(users.map(String.init).joined(separator: ",")) \(frame.messageID ?? 0)\n\(frame.line)"
+        case .kick(let user, let device, let reason):
+            "kick \(user) \(device)\n\(reason)"
+        }
     }
 
     /// Parses an envelope; nil for anything malformed (logged by the caller).
     public init?(decoding payload: [UInt8]) {
         guard let newline = payload.firstIndex(of: UInt8(ascii: "\n")),
               let header = String(validating: payload[..<newline], as: UTF8.self),
-              let line = String(validating: payload[(newline + 1)...], as: UTF8.self)
+              let body = String(validating: payload[(newline + 1)...], as: UTF8.self)
         else { return nil }
         let parts = header.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "deliver", let message = MessageID(parts[2]), message >= 0 else {
+        switch parts.first {
+        case "deliver":
+            guard parts.count == 3, let message = MessageID(parts[2]), message >= 0 else { return nil }
+            let tokens = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+            let users = tokens.compactMap { UserID($0) }.filter { $0 > 0 }
+            guard !users.isEmpty, users.count == tokens.count else { return nil }
+            self = .deliver(users: users, frame: PushFrame(line: body, messageID: message == 0 ? nil : message))
+        case "kick":
+            guard parts.count == 3, let user = UserID(parts[1]), user > 0, !parts[2].isEmpty, !body.isEmpty else {
+                return nil
+            }
+            self = .kick(user: user, device: String(parts[2]), reason: body)
+        default:
             return nil
         }
-        let tokens = parts[1].split(separator: ",", omittingEmptySubsequences: false)
-        let users = tokens.compactMap { UserID($0) }.filter { $0 > 0 }
-        guard !users.isEmpty, users.count == tokens.count else { return nil }
-        self.init(users: users, frame: PushFrame(line: line, messageID: message == 0 ? nil : message))
     }
 }

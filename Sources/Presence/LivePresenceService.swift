@@ -3,65 +3,100 @@ import MPIMCore
 import RedisClient
 import ServiceLifecycle
 
-/// Presence backed by Redis: routes in `route:<uid>` hashes with a TTL, one
-/// pub/sub channel per gateway for deliveries between gateways.
+/// Presence backed by Redis: routes in `route:<uid>` hashes with a TTL,
+/// statuses, one pub/sub channel per gateway, gateway heartbeats.
 ///
-/// As a `Service` it subscribes to this gateway's channel and keeps the
-/// routes of this gateway's live sessions fresh (and rewrites them after
-/// Redis comes back), until graceful shutdown.
+/// As a `Service` it subscribes to this gateway's channel, keeps its live
+/// sessions' routes fresh (rewriting them after Redis comes back), beats its
+/// heartbeat and cleans up after gateways whose heartbeat lapsed.
 public actor LivePresenceService: PresenceService, Service {
     public struct Configuration: Sendable {
         /// This gateway's id: route value and channel name.
         public var gatewayID: GatewayID
-        /// TTL of `route:<uid>`.
+        /// TTL of `route:<uid>` and `status:<uid>`.
         public var routeTTL: Duration
         /// How often live routes are re-asserted; a third of the TTL by default.
         public var refreshInterval: Duration
-        /// Commands per pipelined refresh batch.
+        /// Sessions per refresh script call.
         public var refreshBatch: Int
+        /// Devices a user may have logged in at once; past it the oldest is kicked.
+        public var maxDevices: Int
+        /// TTL of this gateway's heartbeat key; a gateway silent this long is dead.
+        public var heartbeatTTL: Duration
+        /// How often the heartbeat is renewed and other gateways are checked.
+        public var heartbeatInterval: Duration
+        /// Longest a route look-up is reused without Redis (invalidations end it sooner).
+        public var routeCacheMaxAge: Duration
 
-        public init(gatewayID: GatewayID, routeTTL: Duration = .seconds(120),
-                    refreshInterval: Duration? = nil, refreshBatch: Int = 512) {
+        public init(gatewayID: GatewayID, routeTTL: Duration = .seconds(120), refreshInterval: Duration? = nil,
+                    refreshBatch: Int = 256, maxDevices: Int = 5, heartbeatTTL: Duration = .seconds(10),
+                    heartbeatInterval: Duration = .seconds(3), routeCacheMaxAge: Duration = .seconds(10)) {
             self.gatewayID = gatewayID
             self.routeTTL = routeTTL
             self.refreshInterval = refreshInterval ?? max(routeTTL / 3, .milliseconds(500))
             self.refreshBatch = refreshBatch
+            self.maxDevices = maxDevices
+            self.heartbeatTTL = heartbeatTTL
+            self.heartbeatInterval = heartbeatInterval
+            self.routeCacheMaxAge = routeCacheMaxAge
         }
-
-        var ttlSeconds: String { String(max(1, routeTTL.components.seconds)) }
     }
 
-    private let configuration: Configuration
-    private let redis: RedisConnection
+    let configuration: Configuration
+    let redis: RedisConnection
+    let local: any LocalDelivery
+    let friends: any FriendLookup
+    let logger: Logger
+    /// Route look-ups, shared with the subscriber thread that invalidates them.
+    public let routeCache: RouteCache
     private let subscriber: RedisSubscriber
-    private let local: any LocalDelivery
-    private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    /// When this process started: routes of this gateway older than that are a previous run's.
+    let startedAt = UnixMillis.now()
+
+    var gatewayID: GatewayID { configuration.gatewayID }
 
     /// - Parameters:
-    ///   - redis: the queue-role connection (routes, publish).
+    ///   - redis: the queue-role connection (routes, statuses, publish).
     ///   - subscriberConfiguration: where to open the SUBSCRIBE connection.
     ///   - local: this gateway's sessions.
-    public init(configuration: Configuration, redis: RedisConnection,
-                subscriberConfiguration: RedisConfiguration, local: any LocalDelivery, logger: Logger) {
+    ///   - friends: who to tell about a user's status changes.
+    public init(configuration: Configuration, redis: RedisConnection, subscriberConfiguration: RedisConfiguration,
+                local: any LocalDelivery, friends: any FriendLookup, logger: Logger) {
         self.configuration = configuration
         self.redis = redis
         self.local = local
+        self.friends = friends
         self.logger = logger
+        let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
+        self.routeCache = routeCache
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let channel = RedisKeys.gatewayChannel(configuration.gatewayID)
+        let ownChannel = RedisKeys.gatewayChannel(configuration.gatewayID)
         subscriber = RedisSubscriber(
-            configuration: subscriberConfiguration, channels: [channel], label: "subscriber", logger: logger,
-            onMessage: { [local, logger] _, payload in
+            configuration: subscriberConfiguration, channels: [ownChannel, RedisKeys.routesChanged],
+            label: "subscriber", logger: logger,
+            onMessage: { [local, logger] channel, payload in
                 // On the subscriber thread: decode and enqueue writes, never block.
-                guard let envelope = GatewayEnvelope(decoding: payload) else {
-                    logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
+                if channel == RedisKeys.routesChanged {
+                    let users = String(decoding: payload, as: UTF8.self).split(separator: ",").compactMap { UserID($0) }
+                    routeCache.invalidate(users)
                     return
                 }
-                local.deliver(envelope.frame, to: envelope.users, skipping: nil)
+                switch GatewayEnvelope(decoding: payload) {
+                case .deliver(let users, let frame):
+                    local.deliver(frame, to: users, skipping: nil)
+                case .kick(let user, let device, let reason):
+                    local.kick(user, device: device, reason: reason, sparing: nil)
+                case nil:
+                    logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
+                }
             })
-        subscriber.onSubscribed { [wake] in wake.yield() }
+        subscriber.onSubscribed { [wake] in
+            // Invalidations may have been missed while disconnected; routes may be gone.
+            routeCache.invalidateAll()
+            wake.yield()
+        }
     }
 
     // MARK: Service
@@ -69,14 +104,18 @@ public actor LivePresenceService: PresenceService, Service {
     public func run() async throws {
         subscriber.start()
         logger.info("presence running", metadata: [
-            "gateway": "\(configuration.gatewayID)", "route_ttl": "\(configuration.routeTTL)",
+            "route_ttl": "\(configuration.routeTTL)", "heartbeat_ttl": "\(configuration.heartbeatTTL)",
         ])
+        await cleanUpAfter(gatewayID, before: startedAt)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { [wake, interval = configuration.refreshInterval] in
-                    while (try? await Task.sleep(for: interval)) != nil {
-                        wake.yield()
-                    }
+                    while (try? await Task.sleep(for: interval)) != nil { wake.yield() }
+                }
+                group.addTask { [interval = configuration.heartbeatInterval] in
+                    repeat {
+                        await self.beat()
+                    } while (try? await Task.sleep(for: interval)) != nil
                 }
                 for await _ in wakeups {
                     await refreshLiveRoutes()
@@ -86,111 +125,162 @@ public actor LivePresenceService: PresenceService, Service {
         } onGracefulShutdown: { [wake] in
             wake.finish()
         }
+        // Sessions have ended by now (the gateway drains first); anything
+        // their unbinds missed is removed here rather than left to the TTL.
+        await cleanUpAfter(gatewayID, before: .now() + 1)
+        await stopBeating()
         await subscriber.shutdown()
         logger.info("presence stopped")
     }
 
-    // MARK: PresenceService
+    // MARK: Sessions
 
-    public func bind(_ user: UserID, device: String) async {
-        await writeRoutes([(user, device)])
+    public func sessionStarted(_ session: LiveRoute, connection: ConnectionID) async {
+        let user = session.user
+        let entry = RouteEntry(device: session.device, gateway: gatewayID, since: session.since)
+        let previous: [RouteEntry]
+        do {
+            let reply = try await redis.command([
+                "EVAL", PresenceScripts.bind, "2", RedisKeys.route(user), RedisKeys.gatewayRoutes(gatewayID),
+                session.device, entry.value, milliseconds(configuration.routeTTL), member(session),
+            ])
+            previous = Self.entries(reply)
+        } catch {
+            // Degraded: the route is written by the next refresh once Redis is back.
+            logger.warning("bind failed", metadata: ["uid": "\(user)", "error": "\(error)"])
+            return
+        }
+        await routesChanged([user])
+        if let older = previous.first(where: { $0.device == session.device }) {
+            await kick(user, older, reason: "duplicate login", sparing: connection)
+        }
+        let others = previous.filter { $0.device != session.device }
+        let excess = others.count + 1 - configuration.maxDevices
+        if excess > 0 {
+            for victim in others.sorted(by: { $0.since < $1.since }).prefix(excess) {
+                await removeEntry(user, victim)
+                await kick(user, victim, reason: "too many devices", sparing: nil)
+            }
+        }
+        if previous.isEmpty {
+            await tellFriends(of: user, status: .online)
+        }
     }
 
-    public func unbind(_ user: UserID, device: String) async {
+    public func sessionEnded(_ session: LiveRoute) async {
+        let user = session.user
+        let entry = RouteEntry(device: session.device, gateway: gatewayID, since: session.since)
         do {
-            _ = try await redis.command([
-                "EVAL", RedisKeys.unbindScript, "1", RedisKeys.route(user), device, configuration.gatewayID,
+            let reply = try await redis.command([
+                "EVAL", PresenceScripts.unbind, "3", RedisKeys.route(user), RedisKeys.gatewayRoutes(gatewayID),
+                RedisKeys.status(user), session.device, entry.value, member(session),
             ])
+            await routesChanged([user])
+            let fields = reply.array ?? []
+            guard fields.count == 3, fields[0].int == 1, fields[1].int == 0 else { return }
+            let before = PresenceStatus(rawValue: fields[2].string ?? "") ?? .online
+            if before.visible != .offline {
+                await tellFriends(of: user, status: .offline)
+            }
         } catch {
-            // The TTL removes it eventually; a stale route only costs a publish nobody consumes.
+            // The TTL, or the dead-gateway cleanup, removes the route eventually.
             logger.warning("unbind failed", metadata: ["uid": "\(user)", "error": "\(error)"])
         }
     }
 
-    public func refresh(_ user: UserID, device: String) async {
-        await writeRoutes([(user, device)])
+    public func refresh(_ session: LiveRoute) async {
+        await refresh([session])
     }
 
-    public func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry] {
-        try await routes(of: [user])[0]
-    }
+    // MARK: Status
 
-    public func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async {
-        guard !users.isEmpty else { return }
-        let frame = push.frame
-        // This gateway's own sessions never need Redis, even if routes are unreadable.
-        local.deliver(frame, to: users, skipping: skipping)
-        let routes: [[RouteEntry]]
+    public func setStatus(_ status: PresenceStatus, of user: UserID) async throws(MPIMError) {
+        let reply: RESPValue
         do {
-            routes = try await self.routes(of: users)
-        } catch {
-            // Redis down: remote sessions miss the push; the message stays in
-            // the inbox and reaches them through PULL.
-            logger.debug("route query failed; remote push skipped", metadata: ["users": "\(users.count)"])
-            return
-        }
-        var recipientsByGateway: [GatewayID: [UserID]] = [:]
-        for (user, entries) in zip(users, routes) {
-            for gateway in Set(entries.map(\.gateway)) where gateway != configuration.gatewayID {
-                recipientsByGateway[gateway, default: []].append(user)
-            }
-        }
-        guard !recipientsByGateway.isEmpty else { return }
-        let commands = recipientsByGateway.sorted { $0.key < $1.key }.map { gateway, recipients in
-            ["PUBLISH", RedisKeys.gatewayChannel(gateway), GatewayEnvelope(users: recipients, frame: frame).encoded]
-        }
-        do {
-            _ = try await redis.pipeline(commands)
-        } catch {
-            logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
-        }
-    }
-
-    /// Every user's routes, read in one pipelined round trip.
-    private func routes(of users: [UserID]) async throws(MPIMError) -> [[RouteEntry]] {
-        let replies: [RESPValue]
-        do {
-            replies = try await redis.pipeline(users.map { ["HGETALL", RedisKeys.route($0)] })
+            reply = try await redis.command([
+                "SET", RedisKeys.status(user), status.rawValue, "PX", milliseconds(configuration.routeTTL), "GET",
+            ])
         } catch {
             throw .internal("redis unavailable")
         }
-        return replies.map { reply in
-            let fields = reply.array ?? []
-            return stride(from: 0, to: fields.count - 1, by: 2).compactMap { index in
-                guard let device = fields[index].string, let gateway = fields[index + 1].string else { return nil }
-                return RouteEntry(device: device, gateway: gateway)
+        let before = reply.string.flatMap(PresenceStatus.init(rawValue:)) ?? .online
+        if before.visible != status.visible {
+            await tellFriends(of: user, status: status.visible)
+        }
+    }
+
+    public func statuses(of users: [UserID]) async throws(MPIMError) -> [PresenceStatus] {
+        let replies: [RESPValue]
+        do {
+            replies = try await redis.pipeline(users.flatMap { [["EXISTS", RedisKeys.route($0)], ["GET", RedisKeys.status($0)]] })
+        } catch {
+            throw .internal("redis unavailable")
+        }
+        return users.indices.map { index in
+            guard replies[2 * index].int == 1 else { return .offline }
+            return (replies[2 * index + 1].string.flatMap(PresenceStatus.init(rawValue:)) ?? .online).visible
+        }
+    }
+
+    // MARK: Helpers
+
+    /// `PRESENCE` to the user's friends that have a live session, wherever they are.
+    func tellFriends(of user: UserID, status: PresenceStatus) async {
+        let friends: [UserID]
+        do {
+            friends = try await self.friends.friends(of: user)
+        } catch {
+            logger.warning("friends unavailable; presence not announced", metadata: ["uid": "\(user)"])
+            return
+        }
+        await deliver(.presence(user: user, status: status), to: friends, skipping: nil)
+    }
+
+    /// Closes a session wherever it is.
+    private func kick(_ user: UserID, _ entry: RouteEntry, reason: String, sparing: ConnectionID?) async {
+        logger.info("kicking session", metadata: [
+            "uid": "\(user)", "device": "\(entry.device)", "on": "\(entry.gateway)", "reason": "\(reason)",
+        ])
+        if entry.gateway == gatewayID {
+            local.kick(user, device: entry.device, reason: reason, sparing: sparing)
+        } else {
+            let envelope = GatewayEnvelope.kick(user: user, device: entry.device, reason: reason)
+            do {
+                _ = try await redis.command(["PUBLISH", RedisKeys.gatewayChannel(entry.gateway), envelope.encoded])
+            } catch {
+                logger.warning("kick not sent", metadata: ["uid": "\(user)", "error": "\(error)"])
             }
         }
     }
 
-    // MARK: Route upkeep
-
-    /// Re-asserts every live route of this gateway, in pipelined batches.
-    private func refreshLiveRoutes() async {
-        let routes = local.liveRoutes()
-        guard !routes.isEmpty else { return }
-        let perBatch = max(1, configuration.refreshBatch / 2)
-        for start in stride(from: 0, to: routes.count, by: perBatch) {
-            let batch = routes[start..<min(start + perBatch, routes.count)]
-            guard await writeRoutes(batch.map { ($0.user, $0.device) }) else { return }
-        }
-        logger.debug("routes refreshed", metadata: ["count": "\(routes.count)"])
+    /// Removes another session's route entry (a device over the limit).
+    private func removeEntry(_ user: UserID, _ entry: RouteEntry) async {
+        _ = try? await redis.command([
+            "EVAL", PresenceScripts.unbind, "3", RedisKeys.route(user), RedisKeys.gatewayRoutes(entry.gateway),
+            RedisKeys.status(user), entry.device, entry.value, "\(user) \(entry.device)",
+        ])
     }
 
-    /// HSET + EXPIRE for each route, in one round trip. Returns false if Redis failed.
-    @discardableResult
-    private func writeRoutes(_ routes: [(UserID, String)]) async -> Bool {
-        let ttl = configuration.ttlSeconds
-        let commands = routes.flatMap { user, device in
-            [["HSET", RedisKeys.route(user), device, configuration.gatewayID],
-             ["EXPIRE", RedisKeys.route(user), ttl]]
-        }
-        do {
-            _ = try await redis.pipeline(commands)
-            return true
-        } catch {
-            logger.warning("route write failed", metadata: ["routes": "\(routes.count)", "error": "\(error)"])
-            return false
+    /// Drops cached routes here and tells every gateway to do the same.
+    func routesChanged(_ users: [UserID]) async {
+        guard !users.isEmpty else { return }
+        routeCache.invalidate(users)
+        _ = try? await redis.command(["PUBLISH", RedisKeys.routesChanged, users.map(String.init).joined(separator: ",")])
+    }
+
+    func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }
+
+    func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+
+    /// Route entries from an HGETALL-shaped reply.
+    static func entries(_ reply: RESPValue) -> [RouteEntry] {
+        let fields = reply.array ?? []
+        return stride(from: 0, to: fields.count - 1, by: 2).compactMap { index in
+            guard let device = fields[index].string, let value = fields[index + 1].string else { return nil }
+            return RouteEntry(device: device, value: value)
         }
     }
 }

@@ -1,24 +1,43 @@
 import MPIMCore
 
-/// Where a user's session lives: one entry per logged-in device.
+/// Where one session of a user lives: its device, its gateway, its login time.
 public struct RouteEntry: Sendable, Equatable {
     public var device: String
     public var gateway: GatewayID
+    public var since: UnixMillis
 
-    public init(device: String, gateway: GatewayID) {
+    public init(device: String, gateway: GatewayID, since: UnixMillis) {
         self.device = device
         self.gateway = gateway
+        self.since = since
+    }
+
+    /// The hash value stored under the device: `<gateway> <since>`.
+    var value: String { "\(gateway) \(since)" }
+
+    init?(device: String, value: String) {
+        let parts = value.split(separator: " ")
+        guard parts.count == 2, let since = UnixMillis(parts[1]) else { return nil }
+        self.init(device: device, gateway: String(parts[0]), since: since)
     }
 }
 
-/// Routes (user → gateways) and delivery of pushes to wherever users are.
+/// Routes (user → gateways), statuses, and delivery of pushes to wherever
+/// users are.
 public protocol PresenceService: Sendable {
-    /// Records that `user` is logged in on this gateway with `device` (BindRoute).
-    func bind(_ user: UserID, device: String) async
-    /// Forgets this gateway's route for `user`'s `device` (UnbindRoute).
-    func unbind(_ user: UserID, device: String) async
+    /// A session logged in here (BindRoute). Kicks an older session of the
+    /// same device and, past the device limit, the oldest other ones; tells
+    /// friends when this makes the user come online.
+    func sessionStarted(_ session: LiveRoute, connection: ConnectionID) async
+    /// This gateway's last session of that user and device ended
+    /// (UnbindRoute); tells friends when the user is now offline.
+    func sessionEnded(_ session: LiveRoute) async
     /// Extends the route's TTL (a session's PING).
-    func refresh(_ user: UserID, device: String) async
+    func refresh(_ session: LiveRoute) async
+    /// Sets the user's status and tells friends if what they see changed.
+    func setStatus(_ status: PresenceStatus, of user: UserID) async throws(MPIMError)
+    /// Statuses as others see them (invisible reads offline), in order.
+    func statuses(of users: [UserID]) async throws(MPIMError) -> [PresenceStatus]
     /// The user's live routes (QueryRoute).
     func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry]
     /// Pushes to every session of each user, except the session `skipping`:

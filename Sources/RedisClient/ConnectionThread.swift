@@ -10,6 +10,8 @@ struct ThreadShared<State: Sendable>: Sendable {
     /// Cleared under the lock before the context is freed, so a recycled fd is never touched.
     var socket: Int32?
     var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    /// A caller found the connection down: try again now rather than after the backoff.
+    var reconnectRequested = false
     /// What the particular connection kind adds (its queue, its flags, its callbacks).
     var state: State
 
@@ -96,6 +98,7 @@ final class ConnectionThread<State: Sendable>: Sendable {
         var backoff = Backoff(min: configuration.reconnectBackoffMin, max: configuration.reconnectBackoffMax)
         var log = OutageLog(logger: logger)
         while true {
+            let attempt = ContinuousClock.now
             var served = false
             let failure = session(prepare: prepare, serve: serve, connected: {
                 served = true
@@ -109,7 +112,7 @@ final class ConnectionThread<State: Sendable>: Sendable {
                 continue
             }
             log.failed(failure)
-            sleep(for: backoff.next())
+            sleep(for: backoff.next(), after: attempt)
         }
     }
 
@@ -143,9 +146,18 @@ final class ConnectionThread<State: Sendable>: Sendable {
         return serve(context)
     }
 
-    /// Waits between reconnect attempts; returns early on shutdown.
-    private func sleep(for delay: Duration) {
-        _ = shared.wait(until: .now + delay) { $0.isStopping ? () : nil }
+    /// Waits between reconnect attempts; returns early on shutdown, or when a
+    /// caller asks for a connection, but never sooner than the minimum
+    /// backoff after the last attempt, so callers cannot make it spin.
+    private func sleep(for delay: Duration, after attempt: ContinuousClock.Instant) {
+        let requested = shared.wait(until: .now + delay) { shared -> Bool? in
+            if shared.isStopping { return false }
+            guard shared.reconnectRequested else { return nil }
+            shared.reconnectRequested = false
+            return true
+        }
+        guard requested == true else { return }
+        _ = shared.wait(until: attempt + configuration.reconnectBackoffMin) { $0.isStopping ? () : nil }
     }
 
     private func finish() {

@@ -61,6 +61,21 @@ public final class RedisConnection: Sendable {
         return try await send(commands)
     }
 
+    /// Asks for a reconnect attempt now (not after the backoff) and waits up
+    /// to `limit` for the connection to be up. True if it is.
+    public func reconnect(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let connected = thread.shared.withLockAndWake { shared in
+                if !shared.state.isConnected { shared.reconnectRequested = true }
+                return shared.state.isConnected
+            }
+            if connected { return true }
+            guard ContinuousClock.now < deadline, !thread.isStopping else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Called on the connection thread after every successful (re)connect, after SELECT; must not block.
     /// Set before ``start()``.
     public func onConnect(_ handler: @escaping @Sendable () -> Void) {
@@ -74,7 +89,10 @@ public final class RedisConnection: Sendable {
             let rejection: RedisError? = thread.shared.withLockAndWake { shared in
                 // Fail fast rather than queue for later: callers have fallbacks.
                 if shared.isStopping { return .shutdown }
-                if !shared.state.isConnected { return .unavailable("not connected to \(thread.configuration.endpoint)") }
+                if !shared.state.isConnected {
+                    shared.reconnectRequested = true
+                    return .unavailable("not connected to \(thread.configuration.endpoint)")
+                }
                 if shared.state.queuedCommands + commands.count > limit { return .overloaded }
                 shared.state.append(request)
                 return nil

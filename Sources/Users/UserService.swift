@@ -4,7 +4,7 @@ import MPIMCore
 ///
 /// In-process today (`LiveUserService`); the protocol is the seam where an
 /// RPC client can stand in once the service runs elsewhere.
-public protocol UserService: Sendable {
+public protocol UserService: FriendLookup {
     /// Creates an account and returns its id.
     func register(username: String, password: String) async throws(MPIMError) -> UserID
     /// Checks the password; `.authFailed` or `.authLocked` when refused.

@@ -4,26 +4,54 @@ import Testing
 
 @Suite("Gateway envelope")
 struct GatewayEnvelopeTests {
-    @Test("round-trips users, message id and the push line byte for byte")
-    func roundTrip() throws {
+    private func roundTrip(_ envelope: GatewayEnvelope) -> GatewayEnvelope? {
+        GatewayEnvelope(decoding: Array(envelope.encoded.utf8))
+    }
+
+    @Test("a delivery round-trips users, message id and the push line byte for byte")
+    func delivery() {
         let frame = PushFrame(line: "MSG id=9 from=1 ts=5 text=a  b\tc é", messageID: 9)
-        let envelope = GatewayEnvelope(users: [3, 4], frame: frame)
-        let decoded = try #require(GatewayEnvelope(decoding: Array(envelope.encoded.utf8)))
-        #expect(decoded == envelope)
+        let envelope = GatewayEnvelope.deliver(users: [3, 4], frame: frame)
+        #expect(roundTrip(envelope) == envelope)
     }
 
     @Test("a push without a message carries no message id")
-    func noMessage() throws {
-        let envelope = GatewayEnvelope(users: [7], frame: PushFrame(line: "KICKED reason=x", messageID: nil))
-        #expect(GatewayEnvelope(decoding: Array(envelope.encoded.utf8)) == envelope)
+    func noMessage() {
+        let envelope = GatewayEnvelope.deliver(users: [7], frame: PushFrame(line: "PRESENCE uid=1 status=away", messageID: nil))
+        #expect(roundTrip(envelope) == envelope)
+    }
+
+    @Test("a kick round-trips user, device and reason")
+    func kick() {
+        let envelope = GatewayEnvelope.kick(user: 5, device: "phone", reason: "duplicate login")
+        #expect(roundTrip(envelope) == envelope)
     }
 
     @Test("malformed payloads are refused, not guessed at")
     func malformed() {
         for payload in ["", "deliver 1 2", "deliver  2\nMSG", "deliver a,b 2\nMSG", "send 1 2\nMSG", "deliver 1 -2\nMSG",
-                        "deliver 1,,2 3\nMSG"] {
+                        "deliver 1,,2 3\nMSG", "kick 1\nx", "kick x phone\nx", "kick 1 phone\n", "kick 1  \nx"] {
             #expect(GatewayEnvelope(decoding: Array(payload.utf8)) == nil, "\(payload)")
         }
         #expect(GatewayEnvelope(decoding: [0x64, 0xFF, 0x0A, 0x41]) == nil)
+    }
+}
+
+@Suite("Route entries")
+struct RouteEntryTests {
+    @Test("the stored value is '<gateway> <since>' and parses back")
+    func value() {
+        let entry = RouteEntry(device: "phone", gateway: "gw-2", since: 1700000000000)
+        #expect(entry.value == "gw-2 1700000000000")
+        #expect(RouteEntry(device: "phone", value: entry.value) == entry)
+        #expect(RouteEntry(device: "phone", value: "gw-2") == nil)
+        #expect(RouteEntry(device: "phone", value: "gw 2 3") == nil)
+    }
+
+    @Test("invisible reads as offline to others; STATUS can choose four statuses")
+    func statuses() {
+        #expect(PresenceStatus.invisible.visible == .offline)
+        #expect(PresenceStatus.away.visible == .away)
+        #expect(!PresenceStatus.selectable.contains(.offline))
     }
 }

@@ -1,0 +1,102 @@
+import MPIMCore
+import RedisClient
+
+/// Keeping routes true: refresh of live sessions, the heartbeat, and the
+/// cleanup after gateways that died without unbinding.
+extension LivePresenceService {
+    /// Re-asserts every live route of this gateway, in batches.
+    func refreshLiveRoutes() async {
+        let sessions = local.liveRoutes()
+        guard !sessions.isEmpty else { return }
+        for start in stride(from: 0, to: sessions.count, by: configuration.refreshBatch) {
+            let batch = Array(sessions[start..<min(start + configuration.refreshBatch, sessions.count)])
+            guard await refresh(batch) else { return }
+        }
+        logger.debug("routes refreshed", metadata: ["sessions": "\(sessions.count)"])
+    }
+
+    /// Runs the refresh script for these sessions. Returns false if Redis failed.
+    @discardableResult
+    func refresh(_ sessions: [LiveRoute]) async -> Bool {
+        guard !sessions.isEmpty else { return true }
+        var keys: [String] = []
+        var arguments = [milliseconds(configuration.routeTTL)]
+        for session in sessions {
+            keys += [RedisKeys.route(session.user), RedisKeys.status(session.user)]
+            arguments += [session.device, RouteEntry(device: session.device, gateway: gatewayID, since: session.since).value,
+                          member(session)]
+        }
+        keys.append(RedisKeys.gatewayRoutes(gatewayID))
+        do {
+            _ = try await redis.command(["EVAL", PresenceScripts.refresh, String(keys.count)] + keys + arguments)
+            return true
+        } catch {
+            logger.warning("route refresh failed", metadata: ["sessions": "\(sessions.count)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Renews this gateway's heartbeat and cleans up after gateways whose heartbeat lapsed.
+    func beat() async {
+        let replies: [RESPValue]
+        do {
+            replies = try await redis.pipeline([
+                ["SET", RedisKeys.gatewayAlive(gatewayID), String(UnixMillis.now()), "PX",
+                 milliseconds(configuration.heartbeatTTL)],
+                ["SADD", RedisKeys.gateways, gatewayID],
+                ["SMEMBERS", RedisKeys.gateways],
+            ])
+        } catch {
+            return  // Redis down: nothing to renew or clean until it is back.
+        }
+        let others = (replies[2].array ?? []).compactMap(\.string).filter { $0 != gatewayID }
+        guard !others.isEmpty else { return }
+        let cutoff = UnixMillis.now()
+        guard let alive = try? await redis.pipeline(others.map { ["EXISTS", RedisKeys.gatewayAlive($0)] }) else { return }
+        for (gateway, reply) in zip(others, alive) where reply.int == 0 {
+            // Only one survivor cleans up: whoever takes the lock.
+            let lock = try? await redis.command([
+                "SET", RedisKeys.gatewayCleanup(gateway), gatewayID, "NX", "PX", milliseconds(configuration.heartbeatTTL * 3),
+            ])
+            guard lock?.string == "OK" else { continue }
+            logger.warning("gateway heartbeat lapsed; cleaning up its routes", metadata: ["dead": "\(gateway)"])
+            await cleanUpAfter(gateway, before: cutoff)
+            _ = try? await redis.command(["SREM", RedisKeys.gateways, gateway])
+        }
+    }
+
+    /// Removes a gateway's route entries older than `before`, and announces
+    /// the users who are offline now. Used for dead gateways and, at start,
+    /// for this gateway's own leftovers from a previous run.
+    func cleanUpAfter(_ gateway: GatewayID, before cutoff: UnixMillis) async {
+        let reply: RESPValue
+        do {
+            reply = try await redis.command([
+                "EVAL", PresenceScripts.cleanup, "1", RedisKeys.gatewayRoutes(gateway), gateway, String(cutoff),
+            ])
+        } catch {
+            logger.warning("cleanup failed", metadata: ["of": "\(gateway)", "error": "\(error)"])
+            return
+        }
+        let fields = reply.array ?? []
+        var offline: [(UserID, PresenceStatus)] = []
+        for index in stride(from: 0, to: fields.count - 1, by: 2) {
+            guard let user = fields[index].int else { continue }
+            offline.append((user, PresenceStatus(rawValue: fields[index + 1].string ?? "") ?? .online))
+        }
+        guard !offline.isEmpty else { return }
+        logger.info("users offline after gateway cleanup", metadata: ["of": "\(gateway)", "users": "\(offline.count)"])
+        await routesChanged(offline.map(\.0))
+        for (user, status) in offline where status.visible != .offline {
+            await tellFriends(of: user, status: .offline)
+        }
+    }
+
+    /// On graceful shutdown: this gateway is leaving, not dying.
+    func stopBeating() async {
+        _ = try? await redis.pipeline([
+            ["DEL", RedisKeys.gatewayAlive(gatewayID)],
+            ["SREM", RedisKeys.gateways, gatewayID],
+        ])
+    }
+}

@@ -1,0 +1,88 @@
+import MPIMCore
+import Synchronization
+
+/// Recent route look-ups, so repeat deliveries skip Redis.
+///
+/// Every route change publishes the user's id on `routes:changed`; every
+/// gateway drops those entries when it hears it (and drops everything when
+/// its subscriber reconnects, since it may have missed some). Entries also
+/// expire after `maxAge`, a backstop, and the table is bounded.
+public final class RouteCache: Sendable {
+    public struct Counts: Sendable, Equatable {
+        public var queries = 0
+        public var hits = 0
+        public var failures = 0
+    }
+
+    private struct Entry {
+        var routes: [RouteEntry]
+        var fetched: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [UserID: Entry] = [:]
+        var counts = Counts()
+        /// Bumped by every invalidation, so a look-up that raced one is not stored.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let maxAge: Duration
+    private let capacity: Int
+
+    public init(maxAge: Duration = .seconds(10), capacity: Int = 100_000) {
+        self.maxAge = maxAge
+        self.capacity = capacity
+    }
+
+    /// Cached routes for the users that have fresh ones; counts queries and hits.
+    func lookup(_ users: [UserID]) -> (found: [UserID: [RouteEntry]], generation: UInt64) {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            var found: [UserID: [RouteEntry]] = [:]
+            for user in users {
+                if let entry = state.entries[user], now < entry.fetched.advanced(by: maxAge) {
+                    found[user] = entry.routes
+                }
+            }
+            state.counts.queries += users.count
+            state.counts.hits += found.count
+            return (found, state.generation)
+        }
+    }
+
+    /// Stores fetched routes unless an invalidation happened since `generation`.
+    func store(_ routes: [UserID: [RouteEntry]], fetchedAt generation: UInt64) {
+        let now = ContinuousClock.now
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count + routes.count > capacity {
+                state.entries.removeAll(keepingCapacity: true)
+            }
+            for (user, entries) in routes {
+                state.entries[user] = Entry(routes: entries, fetched: now)
+            }
+        }
+    }
+
+    func invalidate(_ users: [UserID]) {
+        state.withLock { state in
+            state.generation &+= 1
+            for user in users { state.entries[user] = nil }
+        }
+    }
+
+    func invalidateAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll()
+        }
+    }
+
+    func countFailure(_ users: Int) {
+        state.withLock { $0.counts.failures += users }
+    }
+
+    /// Queries, hits and failures since start.
+    public var counts: Counts { state.withLock { $0.counts } }
+}
