@@ -74,25 +74,11 @@ struct RestartTests {
             }
             try await cluster.redis.restart()
 
-            // Retry a fresh message until one is pushed across gateways again.
-            var pushed: [String] = []
-            var recovered = false
-            let deadline = ContinuousClock.now + .seconds(12)
-            var probe = 0
-            while !recovered && ContinuousClock.now < deadline {
-                probe += 1
-                sent.append(try await a.sendMessage(to: ub, "probe \(probe)", timeout: .seconds(10)))
-                pushed += try await b.pushesNow(wait: .milliseconds(500))
-                recovered = pushed.contains { field($0, "text") == "probe \(probe)" }
+            // Send fresh messages until one is pushed across gateways again.
+            let (probes, pushed) = try await b.probeUntilPushed { text in
+                try await a.sendMessage(to: ub, text, timeout: .seconds(10))
             }
-            #expect(recovered, "no probe was pushed within 12 s of Redis coming back; pushes seen: \(pushed)")
-
-            pushed += try await b.pushesNow(wait: .milliseconds(300))
-            let pulled = try await b.pull()
-            let delivered = (pushed + pulled).compactMap { intField($0, "id") }
-            #expect(Set(sent).isSubset(of: Set(delivered)),
-                    "every acknowledged message is pushed or pulled; missing \(Set(sent).subtracting(delivered).sorted())")
-            #expect(delivered.count == Set(delivered).count, "nothing is delivered twice: pushed \(pushed), pulled \(pulled)")
+            try await b.expectDeliveredOnce(sent + probes, pushedSoFar: pushed)
         }
     }
 }

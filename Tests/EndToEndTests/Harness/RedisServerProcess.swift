@@ -73,6 +73,12 @@ final class RedisServerProcess: Sendable {
         await process?.stop()
     }
 
+    /// Signals the running redis-server by its pid: SIGSTOP freezes it (connections stay open
+    /// and unanswered, like a stalled server), SIGCONT thaws it.
+    func send(_ signal: Int32) {
+        current.withLock { $0 }?.send(signal)
+    }
+
     /// Stops it and starts it again on the same port.
     func restart() async throws {
         await stop()
