@@ -28,7 +28,13 @@ extension LivePresenceService {
         }
         keys.append(RedisKeys.gatewayRoutes(gatewayID))
         do {
-            _ = try await redis.command(["EVAL", PresenceScripts.refresh, String(keys.count)] + keys + arguments)
+            let reply = try await redis.command(["EVAL", PresenceScripts.refresh, String(keys.count)] + keys + arguments)
+            // Entries that had vanished (Redis restarted) may sit in other
+            // gateways' route caches as "offline": tell them.
+            let recreated = (reply.array ?? []).compactMap(\.int).compactMap { index in
+                sessions.indices.contains(Int(index) - 1) ? sessions[Int(index) - 1].user : nil
+            }
+            await routesChanged(recreated)
             return true
         } catch {
             logger.warning("route refresh failed", metadata: ["sessions": "\(sessions.count)", "error": "\(error)"])

@@ -36,14 +36,20 @@ enum PresenceScripts {
     /// KEYS: pairs of (route, status) keys, then the gateway route index last.
     /// ARGV: ttl ms, then per session: device, value, "<uid> <device>".
     /// Re-asserts live sessions' entries (unless another session took the
-    /// device meanwhile) and extends the TTLs; recreates what a Redis restart lost.
+    /// device meanwhile) and extends the TTLs; recreates what a Redis restart
+    /// lost. Returns the indexes (1-based) of the sessions whose entry had to
+    /// be recreated, so route caches can be told.
     static let refresh = """
         local ttl = ARGV[1]
         local index = KEYS[#KEYS]
+        local recreated = {}
         for i = 1, (#KEYS - 1) / 2 do
           local route, status = KEYS[2 * i - 1], KEYS[2 * i]
           local device, value, member = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
           local current = redis.call('HGET', route, device)
+          if not current then
+            table.insert(recreated, i)
+          end
           if not current or current == value then
             redis.call('HSET', route, device, value)
             redis.call('SADD', index, member)
@@ -51,7 +57,7 @@ enum PresenceScripts {
           redis.call('PEXPIRE', route, ttl)
           redis.call('PEXPIRE', status, ttl)
         end
-        return 0
+        return recreated
         """
 
     /// KEYS: the dead gateway's route index. ARGV: gateway id, cutoff ms.
