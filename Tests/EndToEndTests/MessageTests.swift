@@ -85,6 +85,12 @@ struct MessageTests {
                 ids.append(try await a.sendMessage(to: ub, "a\(i)"))
                 ids.append(try await b.sendMessage(to: ua, "b\(i)"))
             }
+            // Take the three pushes each side got first, so none can arrive
+            // in the middle of the HISTORY reply (the contract lets them interleave).
+            for _ in 0..<3 {
+                _ = try await a.push()
+                _ = try await b.push()
+            }
             for client in [a, b] {
                 let peer = client === a ? ub : ua
                 let (data, final) = try await client.multi("HISTORY \(peer)")
