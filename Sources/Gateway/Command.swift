@@ -7,6 +7,9 @@ public enum Command: Equatable, Sendable {
     case logout
     case send(to: UserID, text: String, clientMessageID: String?)
     case pull
+    case ack([MessageID])
+    case ackMode(Bool)
+    case sync(after: MessageID, limit: Int)
     case history(peer: UserID, before: MessageID?, limit: Int)
     case addFriend(UserID)
     case removeFriend(UserID)
@@ -28,7 +31,7 @@ public enum Command: Equatable, Sendable {
     /// Whether the command needs a logged-in session.
     var needsLogin: Bool {
         switch self {
-        case .register, .login, .ping, .help, .quit: false
+        case .register, .login, .ackMode, .ping, .help, .quit: false
         default: true
         }
     }

@@ -4,6 +4,10 @@ import MPIMCore
 public enum CommandParser {
     static let maxHistoryLimit = 500
     static let defaultHistoryLimit = 50
+    static let maxSyncLimit = 1000
+    static let defaultSyncLimit = 200
+    /// Most ids one ACK may carry.
+    static let maxAckIDs = 1000
 
     public static func parse(_ line: String) -> Result<ParsedLine, GatewayError> {
         var scanner = ArgumentScanner(line)
@@ -74,6 +78,31 @@ public enum CommandParser {
             let usage = GatewayError.usage("SENDGROUP <gid> <text>")
             guard let group = args.next(), let text = args.rest() else { throw usage }
             return .sendGroup(try groupID(group), text: text, clientMessageID: clientMessageID)
+        case "ACK":
+            let usage = GatewayError.usage("ACK <msg_id> [<msg_id> ...]")
+            var ids: [MessageID] = []
+            while let token = args.next() {
+                guard let id = MessageID(token), id > 0 else { throw usage }
+                ids.append(id)
+            }
+            guard !ids.isEmpty, ids.count <= maxAckIDs else { throw usage }
+            return .ack(ids)
+        case "ACKMODE":
+            switch try single(&args, usage: "ACKMODE <on|off>").lowercased() {
+            case "on": return .ackMode(true)
+            case "off": return .ackMode(false)
+            default: throw .usage("ACKMODE <on|off>")
+            }
+        case "SYNC":
+            let usage = GatewayError.usage("SYNC <after_msg_id> [<limit>]")
+            guard let token = args.next(), let after = MessageID(token), after >= 0 else { throw usage }
+            var limit = defaultSyncLimit
+            if let token = args.next() {
+                guard let value = Int(token), value > 0 else { throw usage }
+                limit = min(value, maxSyncLimit)
+            }
+            guard args.isAtEnd else { throw usage }
+            return .sync(after: after, limit: limit)
         case "STATUS":
             let usage = "STATUS <online|away|busy|invisible>"
             let word = try single(&args, usage: usage).lowercased()
@@ -98,7 +127,7 @@ public enum CommandParser {
 
     /// The names `HELP` lists, in the contract's order.
     static let commandNames = [
-        "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",
+        "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "ACK", "ACKMODE", "SYNC", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",
         "GETFRIENDS", "CREATEGROUP", "JOINGROUP", "LEAVEGROUP", "GROUPS", "MEMBERS", "GROUPINFO", "SENDGROUP",
         "STATUS", "WHO", "PING", "HELP", "QUIT",
     ]

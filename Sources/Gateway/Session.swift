@@ -39,6 +39,11 @@ final class Session {
     private let registry: SessionRegistry
     private var logger: Logger
     private var login: LiveRoute?
+    /// ACKMODE, which may be set before LOGIN and lasts for the connection.
+    private var ackMode = false
+
+    /// Messages pushed again at login because an ack-mode session never acknowledged them.
+    static let redeliveryLimit = 1000
 
     init(connection: ConnectionID, channel: any Channel, services: GatewayServices,
          registry: SessionRegistry, logger: Logger) {
@@ -90,12 +95,24 @@ final class Session {
             let user = try await services.users.login(username: username, password: password)
             await logIn(user, device: device)
             try await write("+OK uid=\(user)")
+            await redeliverUnacknowledged(to: user)
         case .logout:
             await logOut()
             try await write("+OK logout success")
-        case .send(let recipient, let text, _):
-            let message = try await services.messages.send(from: me!, to: recipient, text: text)
+        case .send(let recipient, let text, let clientID):
+            let message = try await services.messages.send(from: me!, to: recipient, text: text, clientID: clientID)
             try await write("+OK msg_id=\(message.id)")
+        case .ack(let ids):
+            let acknowledged = try await services.messages.acknowledge(ids, by: me!)
+            try await write("+OK acked=\(acknowledged)")
+        case .ackMode(let on):
+            ackMode = on
+            if let login { registry.setAckMode(on, user: login.user, connection: connection) }
+            try await write("+OK ackmode=\(on ? "on" : "off")")
+        case .sync(let after, let limit):
+            let messages = try await services.messages.sync(for: me!, after: after, limit: limit)
+            for message in messages { try await write(Push.message(message).line) }
+            try await write("+OK sync_done last=\(messages.last?.id ?? after)")
         case .pull:
             var count = 0
             while true {
@@ -139,8 +156,9 @@ final class Session {
             try await write(
                 "+OK group_id=\(info.id) name=\(info.name) creator=\(info.creator) members=\(info.memberCount) "
                     + "created_at=\(info.createdAt) description=\(info.description)")
-        case .sendGroup(let group, let text, _):
-            let message = try await services.messages.send(from: me!, toGroup: group, text: text, origin: connection)
+        case .sendGroup(let group, let text, let clientID):
+            let message = try await services.messages.send(
+                from: me!, toGroup: group, text: text, clientID: clientID, origin: connection)
             try await write("+OK group_msg_id=\(message.id)")
         case .ping:
             if let login { await services.presence.refresh(login) }
@@ -170,11 +188,20 @@ final class Session {
         let route = LiveRoute(user: user, device: device, since: .now())
         // Registered before the route is bound, so a push that follows the
         // route always finds the session.
-        registry.add(route, connection: connection, channel: channel)
+        registry.add(route, connection: connection, channel: channel, ackMode: ackMode)
         login = route
         logger[metadataKey: "uid"] = "\(user)"
         await services.presence.sessionStarted(route, connection: connection)
         logger.info("login", metadata: ["device": "\(device)"])
+    }
+
+    /// Pushes again what an ack-mode session of this user was pushed and
+    /// never acknowledged (Delivery 5).
+    private func redeliverUnacknowledged(to user: UserID) async {
+        guard let owed = try? await services.messages.awaitingAck(for: user, limit: Self.redeliveryLimit) else { return }
+        for message in owed {
+            registry.push(Push.message(message).frame, user: user, connection: connection)
+        }
     }
 
     private func logOut() async {

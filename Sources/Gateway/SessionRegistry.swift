@@ -13,6 +13,8 @@ public final class SessionRegistry: LocalDelivery {
         var connection: ConnectionID
         var route: LiveRoute
         var channel: any Channel
+        /// Pushes to this session count as delivered only once acknowledged.
+        var ackMode: Bool
     }
 
     private let sessions = Mutex<[UserID: [Session]]>([:])
@@ -29,8 +31,23 @@ public final class SessionRegistry: LocalDelivery {
         ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
     }
 
-    func add(_ route: LiveRoute, connection: ConnectionID, channel: any Channel) {
-        sessions.withLock { $0[route.user, default: []].append(Session(connection: connection, route: route, channel: channel)) }
+    func add(_ route: LiveRoute, connection: ConnectionID, channel: any Channel, ackMode: Bool) {
+        let session = Session(connection: connection, route: route, channel: channel, ackMode: ackMode)
+        sessions.withLock { $0[route.user, default: []].append(session) }
+    }
+
+    /// Switches ack mode for a logged-in session.
+    func setAckMode(_ on: Bool, user: UserID, connection: ConnectionID) {
+        sessions.withLock { table in
+            guard let index = table[user]?.firstIndex(where: { $0.connection == connection }) else { return }
+            table[user]![index].ackMode = on
+        }
+    }
+
+    /// Pushes to one session (messages owed to it at login).
+    func push(_ frame: PushFrame, user: UserID, connection: ConnectionID) {
+        let session = sessions.withLock { $0[user]?.first { $0.connection == connection } }
+        if let session { write(frame, to: session) }
     }
 
     /// Removes the session; true if no other session of this user and device remains here.
@@ -103,7 +120,8 @@ public final class SessionRegistry: LocalDelivery {
         if let message = frame.messageID {
             let receipts = self.receipts
             let user = session.route.user
-            written.whenSuccess { receipts.pushed(message, to: user) }
+            let awaitingAck = session.ackMode
+            written.whenSuccess { receipts.pushed(message, to: user, awaitingAck: awaitingAck) }
         }
     }
 }

@@ -40,9 +40,10 @@ public protocol LocalDelivery: Sendable {
 }
 
 /// Told when a message push was written to a session, so the message is not
-/// returned again by PULL; implemented by Messaging.
+/// returned again by PULL (or, for a session in ack mode, is returned until
+/// acknowledged); implemented by Messaging.
 public protocol DeliveryReceipts: Sendable {
-    func pushed(_ message: MessageID, to user: UserID)
+    func pushed(_ message: MessageID, to user: UserID, awaitingAck: Bool)
 }
 
 /// Who a user's friends are; presence tells them of status changes.

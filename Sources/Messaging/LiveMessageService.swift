@@ -30,28 +30,64 @@ public actor LiveMessageService: MessageService, Service {
         }
     }
 
+    /// How long client message ids are remembered (the contract asks for at least 24 h).
+    static let clientIDRetention: Duration = .seconds(48 * 3600)
+
     public func run() async throws {
-        try? await gracefulShutdown()
+        // Forget old client ids now and then, until shutdown; then flush receipts.
+        await cancelWhenGracefulShutdown {
+            repeat {
+                await self.forgetOldClientIDs()
+            } while (try? await Task.sleep(for: .seconds(3600))) != nil
+        }
         await ledger.flush()
     }
 
-    public func send(from sender: UserID, to recipient: UserID, text: String)
+    public func send(from sender: UserID, to recipient: UserID, text: String, clientID: String?)
         async throws(MPIMError) -> ChatMessage
     {
         guard try await users.exists(recipient) else { throw .noSuchUser }
-        let stored = try await commit(OutgoingMessage(sender: sender, recipient: recipient, text: text))
-        await presence.deliver(.message(stored.message), to: recipient)
+        let stored = try await commit(OutgoingMessage(sender: sender, recipient: recipient, text: text, clientID: clientID))
+        if !stored.isRepeat {
+            await presence.deliver(.message(stored.message), to: recipient)
+        }
         return stored.message
     }
 
-    public func send(from sender: UserID, toGroup group: GroupID, text: String, origin: ConnectionID?)
-        async throws(MPIMError) -> ChatMessage
+    public func send(from sender: UserID, toGroup group: GroupID, text: String, clientID: String?,
+                     origin: ConnectionID?) async throws(MPIMError) -> ChatMessage
     {
         _ = try await groups.members(of: group, asSeenBy: sender)
-        let stored = try await commit(OutgoingMessage(sender: sender, conversation: .group(group), text: text))
-        // The sender's other sessions get it too; only the sending one is skipped.
-        await presence.deliver(.message(stored.message), to: stored.recipients + [sender], skipping: origin)
+        let stored = try await commit(
+            OutgoingMessage(sender: sender, conversation: .group(group), text: text, clientID: clientID))
+        if !stored.isRepeat {
+            // The sender's other sessions get it too; only the sending one is skipped.
+            await presence.deliver(.message(stored.message), to: stored.recipients + [sender], skipping: origin)
+        }
         return stored.message
+    }
+
+    public func acknowledge(_ messages: [MessageID], by user: UserID) async throws(MPIMError) -> Int {
+        // Receipts recorded before the ack must not overwrite it afterwards.
+        await ledger.flush()
+        return try await database.run("ack", logger: logger) { try await $0.acknowledge(messages, of: user) }
+    }
+
+    public func awaitingAck(for user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
+        await ledger.flush()
+        return try await database.run("unacknowledged", logger: logger) { try await $0.awaitingAck(of: user, limit: limit) }
+    }
+
+    public func sync(for user: UserID, after: MessageID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
+        try await database.run("sync", logger: logger) { try await $0.mailbox(of: user, after: after, limit: limit) }
+    }
+
+    private func forgetOldClientIDs() async {
+        let (seconds, _) = Self.clientIDRetention.components
+        let cutoff = UnixMillis.now() - seconds * 1000
+        if let forgotten = try? await database.forgetClientIDs(before: cutoff), forgotten > 0 {
+            logger.info("forgot old client message ids", metadata: ["count": "\(forgotten)"])
+        }
     }
 
     public func pull(for user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {

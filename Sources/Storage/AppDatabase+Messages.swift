@@ -1,20 +1,23 @@
 import GRDB
 import MPIMCore
 
-/// A message to store: who sends what to whom (a user or a group).
+/// A message to store: who sends what to whom (a user or a group), and the
+/// client's own id for it when the client gave one (`@cid=`).
 public struct OutgoingMessage: Sendable, Equatable {
     public var sender: UserID
     public var conversation: Conversation
     public var text: String
+    public var clientID: String?
 
-    public init(sender: UserID, conversation: Conversation, text: String) {
+    public init(sender: UserID, conversation: Conversation, text: String, clientID: String? = nil) {
         self.sender = sender
         self.conversation = conversation
         self.text = text
+        self.clientID = clientID
     }
 
-    public init(sender: UserID, recipient: UserID, text: String) {
-        self.init(sender: sender, conversation: .direct(recipient), text: text)
+    public init(sender: UserID, recipient: UserID, text: String, clientID: String? = nil) {
+        self.init(sender: sender, conversation: .direct(recipient), text: text, clientID: clientID)
     }
 }
 
@@ -23,18 +26,26 @@ public struct StoredMessage: Sendable, Equatable {
     public var message: ChatMessage
     /// The recipient of a 1:1 message; a group's members other than the sender.
     public var recipients: [UserID]
+    /// True when the client id was seen before: `message` is the original,
+    /// nothing new was stored, and nothing should be pushed.
+    public var isRepeat: Bool
 }
 
 extension AppDatabase {
-    /// Stores messages in one transaction, each with an inbox row per
+    /// Stores messages in one transaction, each with a mailbox row per
     /// recipient (for a group: every member but the sender, at this moment),
-    /// and returns them with ids and timestamps. When this returns, the
-    /// messages are committed.
+    /// and returns them with ids and timestamps. A message whose client id
+    /// the sender used before is not stored again: the original is returned.
+    /// When this returns, the messages are committed.
     public func storeMessages(_ batch: [OutgoingMessage]) async throws -> [StoredMessage] {
         try await writer.write { db in
             let now = UnixMillis.now()
-            let addToInbox = try db.cachedStatement(sql: "INSERT INTO inbox (userID, messageID) VALUES (?, ?)")
+            let addToMailbox = try db.cachedStatement(sql: "INSERT INTO mailbox (userID, messageID) VALUES (?, ?)")
             return try batch.map { outgoing in
+                if let clientID = outgoing.clientID,
+                   let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
+                    return StoredMessage(message: original, recipients: [], isRepeat: true)
+                }
                 var record = MessageRecord(
                     id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
                     text: outgoing.text, createdAt: now)
@@ -52,41 +63,119 @@ extension AppDatabase {
                 try record.insert(db)
                 let message = record.chatMessage
                 for recipient in recipients {
-                    try addToInbox.execute(arguments: [recipient, message.id])
+                    try addToMailbox.execute(arguments: [recipient, message.id])
                 }
-                return StoredMessage(message: message, recipients: recipients)
+                if let clientID = outgoing.clientID {
+                    try db.execute(
+                        sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
+                        arguments: [outgoing.sender, clientID, message.id, now])
+                }
+                return StoredMessage(message: message, recipients: recipients, isRepeat: false)
             }
         }
     }
 
-    /// Removes the inbox rows of messages that were pushed to a session.
-    public func removeFromInbox(_ entries: [(user: UserID, message: MessageID)]) async throws {
+    private static func message(sentBy sender: UserID, clientID: String, in db: Database) throws -> ChatMessage? {
+        try MessageRecord.fetchOne(
+            db,
+            sql: """
+                SELECT message.* FROM clientMessage JOIN message ON message.id = clientMessage.messageID
+                WHERE clientMessage.senderID = ? AND clientMessage.clientID = ?
+                """,
+            arguments: [sender, clientID])?.chatMessage
+    }
+
+    /// Forgets client ids older than `before` (they are kept at least 24 h).
+    public func forgetClientIDs(before: UnixMillis) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM clientMessage WHERE createdAt < ?", arguments: [before])
+            return db.changesCount
+        }
+    }
+
+    /// Moves mailbox rows forward (never back) to `state`: pushed, or acknowledged.
+    public func advance(_ entries: [(user: UserID, message: MessageID)], to state: MailboxState) async throws {
         guard !entries.isEmpty else { return }
         try await writer.write { db in
-            let statement = try db.cachedStatement(sql: "DELETE FROM inbox WHERE userID = ? AND messageID = ?")
+            let statement = try db.cachedStatement(
+                sql: "UPDATE mailbox SET state = ? WHERE userID = ? AND messageID = ? AND state < ?")
             for entry in entries {
-                try statement.execute(arguments: [entry.user, entry.message])
+                try statement.execute(arguments: [state.rawValue, entry.user, entry.message, state.rawValue])
             }
         }
     }
 
-    /// Takes up to `limit` of the user's undelivered messages (1:1 and
-    /// group), oldest first, and removes them from the inbox in the same
-    /// transaction.
+    /// Acknowledges messages for a user; returns how many of the ids are
+    /// messages addressed to that user.
+    public func acknowledge(_ messages: [MessageID], of user: UserID) async throws -> Int {
+        try await writer.write { db in
+            let ids = Array(Set(messages))
+            let placeholders = databaseQuestionMarks(count: ids.count)
+            let arguments = StatementArguments([user] + ids)
+            let known = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM mailbox WHERE userID = ? AND messageID IN (\(placeholders))",
+                arguments: arguments) ?? 0
+            try db.execute(
+                sql: """
+                    UPDATE mailbox SET state = \(MailboxState.delivered.rawValue)
+                    WHERE userID = ? AND messageID IN (\(placeholders)) AND state < \(MailboxState.delivered.rawValue)
+                    """,
+                arguments: arguments)
+            return known
+        }
+    }
+
+    /// Takes up to `limit` of the messages PULL owes the user (undelivered or
+    /// awaiting an ack; 1:1 and group), oldest first, and marks them
+    /// delivered in the same transaction.
     public func takeInbox(of user: UserID, limit: Int) async throws -> [ChatMessage] {
         try await writer.write { db in
             let records = try MessageRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT message.* FROM inbox JOIN message ON message.id = inbox.messageID
-                    WHERE inbox.userID = ? ORDER BY inbox.messageID LIMIT ?
+                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
+                    WHERE mailbox.userID = ? AND mailbox.state < \(MailboxState.delivered.rawValue)
+                    ORDER BY mailbox.messageID LIMIT ?
                     """,
                 arguments: [user, limit])
             guard let last = records.last?.id else { return [] }
             try db.execute(
-                sql: "DELETE FROM inbox WHERE userID = ? AND messageID <= ?",
+                sql: """
+                    UPDATE mailbox SET state = \(MailboxState.delivered.rawValue)
+                    WHERE userID = ? AND messageID <= ? AND state < \(MailboxState.delivered.rawValue)
+                    """,
                 arguments: [user, last])
             return records.map(\.chatMessage)
+        }
+    }
+
+    /// Messages pushed to an ack-mode session of the user and never
+    /// acknowledged, oldest first (they are pushed again at login).
+    public func awaitingAck(of user: UserID, limit: Int) async throws -> [ChatMessage] {
+        try await writer.read { db in
+            try MessageRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
+                    WHERE mailbox.userID = ? AND mailbox.state = \(MailboxState.awaitingAck.rawValue)
+                    ORDER BY mailbox.messageID LIMIT ?
+                    """,
+                arguments: [user, limit]).map(\.chatMessage)
+        }
+    }
+
+    /// Every message addressed to the user with an id above `after`, oldest
+    /// first, whatever its delivery state (SYNC: each device keeps its own cursor).
+    public func mailbox(of user: UserID, after: MessageID, limit: Int) async throws -> [ChatMessage] {
+        try await writer.read { db in
+            try MessageRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
+                    WHERE mailbox.userID = ? AND mailbox.messageID > ?
+                    ORDER BY mailbox.messageID LIMIT ?
+                    """,
+                arguments: [user, after, limit]).map(\.chatMessage)
         }
     }
 

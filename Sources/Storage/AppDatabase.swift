@@ -99,6 +99,30 @@ public struct AppDatabase: Sendable {
             try db.create(index: "groupMember_on_user", on: "groupMember", columns: ["userID", "groupID"])
             try db.create(index: "message_on_group", on: "message", columns: ["groupID", "id"])
         }
+        migrator.registerMigration("v3: mailbox with delivery states, client message ids") { db in
+            // Every message addressed to a user keeps its row (SYNC reads
+            // them all); the state says whether PULL still owes it.
+            try db.create(table: "mailbox", options: [.withoutRowID]) { t in
+                t.column("userID", .integer).notNull()
+                t.column("messageID", .integer).notNull()
+                t.column("state", .integer).notNull().defaults(to: MailboxState.undelivered.rawValue)
+                t.primaryKey(["userID", "messageID"])
+            }
+            try db.execute(sql: """
+                CREATE INDEX mailbox_owed ON mailbox(userID, messageID) WHERE state < \(MailboxState.delivered.rawValue)
+                """)
+            try db.execute(sql: "INSERT INTO mailbox (userID, messageID, state) SELECT userID, messageID, 0 FROM inbox")
+            try db.drop(table: "inbox")
+            // @cid idempotency: one row per (sender, client id).
+            try db.create(table: "clientMessage", options: [.withoutRowID]) { t in
+                t.column("senderID", .integer).notNull()
+                t.column("clientID", .text).notNull()
+                t.column("messageID", .integer).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["senderID", "clientID"])
+            }
+            try db.create(index: "clientMessage_on_createdAt", on: "clientMessage", columns: ["createdAt"])
+        }
         return migrator
     }
 }

@@ -48,17 +48,15 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 }
 
-/// A row of `inbox`: a message its recipient has not received yet.
-struct InboxRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "inbox"
-
-    var userID: UserID
-    var messageID: MessageID
-
-    enum Columns {
-        static let userID = Column(CodingKeys.userID)
-        static let messageID = Column(CodingKeys.messageID)
-    }
+/// Where a message stands for one recipient.
+public enum MailboxState: Int, Sendable {
+    /// Reached no session yet: PULL returns it.
+    case undelivered = 0
+    /// Pushed to a session in ack mode and not acknowledged yet: PULL returns
+    /// it, and it is pushed again when a session of the user logs in.
+    case awaitingAck = 1
+    /// Pushed (and acknowledged, in ack mode) or pulled.
+    case delivered = 2
 }
 
 /// A row of `chatGroup`.
