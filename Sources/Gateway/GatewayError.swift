@@ -9,6 +9,7 @@ public enum GatewayError: Error, Equatable, Sendable {
     case notLoggedIn
     case lineTooLong
     case invalidUTF8
+    case rateLimited
     case service(MPIMError)
 
     /// The one place failures become `-ERR` lines (PROTOCOL.md, "Replies").
@@ -21,6 +22,7 @@ public enum GatewayError: Error, Equatable, Sendable {
         case .notLoggedIn: "-ERR not login"
         case .lineTooLong: "-ERR line too long"
         case .invalidUTF8: "-ERR invalid utf-8"
+        case .rateLimited: "-ERR rate limited"
         case .service(let error):
             switch error {
             case .noSuchUser: "-ERR no such user"

@@ -21,15 +21,20 @@ public final class GatewayServer: Service {
         public var maxOutboundBytes: Int
         /// A connection that sends no line for this long is closed (`KICKED reason=idle timeout`).
         public var idleTimeout: Duration
+        /// Lines one connection may send per second (bursts up to a second's worth);
+        /// beyond it lines are answered `-ERR rate limited` and not run.
+        public var maxLinesPerSecond: Int
 
         public init(host: String = "127.0.0.1", port: Int = 8000, gatewayID: GatewayID = "gateway-001",
-                    maxLineBytes: Int = 65536, maxOutboundBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(300)) {
+                    maxLineBytes: Int = 65536, maxOutboundBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(300),
+                    maxLinesPerSecond: Int = 2000) {
             self.host = host
             self.port = port
             self.gatewayID = gatewayID
             self.maxLineBytes = maxLineBytes
             self.maxOutboundBytes = maxOutboundBytes
             self.idleTimeout = idleTimeout
+            self.maxLinesPerSecond = maxLinesPerSecond
         }
     }
 
@@ -122,8 +127,13 @@ public final class GatewayServer: Service {
                     try await outbound.write(allocator.buffer(string: line + "\n"))
                 }
                 try await write("+OK welcome to mpim \(configuration.gatewayID)")
+                var limiter = LineRateLimiter(linesPerSecond: configuration.maxLinesPerSecond, now: ContinuousClock.now)
                 do {
                     for try await bytes in inbound {
+                        guard limiter.admit(now: .now) else {
+                            try await write(GatewayError.rateLimited.replyLine)
+                            continue
+                        }
                         guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
                             try await write(GatewayError.invalidUTF8.replyLine)
                             continue

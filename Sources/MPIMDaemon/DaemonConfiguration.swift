@@ -57,6 +57,7 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("gateway", "max_outbound_bytes", 4096...(1 << 30)) { gateway.maxOutboundBytes = $0 }
         try reader.int("gateway", "route_ttl", 1...86400) { routeTTL = .seconds($0) }
         try reader.seconds("gateway", "idle_timeout", 0.1...86400) { gateway.idleTimeout = $0 }
+        try reader.int("gateway", "max_lines_per_second", 1...10_000_000) { gateway.maxLinesPerSecond = $0 }
         try reader.int("presence", "max_devices", 1...100) { maxDevices = $0 }
         try reader.seconds("presence", "heartbeat_ttl", 0.2...3600) { heartbeatTTL = $0 }
         try reader.seconds("presence", "heartbeat_interval", 0.1...3600) { heartbeatInterval = $0 }
