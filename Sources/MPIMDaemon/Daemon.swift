@@ -50,7 +50,8 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) as
     let presence = LivePresenceService(
         configuration: .init(
             gatewayID: gatewayID, routeTTL: configuration.routeTTL, maxDevices: configuration.maxDevices,
-            heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval),
+            heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval,
+            queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
         redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
         local: registry, friends: users, logger: moduleLogger("presence"))
     let messages = LiveMessageService(

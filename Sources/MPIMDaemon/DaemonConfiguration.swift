@@ -18,6 +18,10 @@ public struct DaemonConfiguration: Sendable {
     public var heartbeatTTL: Duration = .seconds(10)
     /// How often the heartbeat is renewed (`[presence] heartbeat_interval`).
     public var heartbeatInterval: Duration = .seconds(3)
+    /// How deliveries reach other gateways (`[redis_queue] mode`: pubsub or stream).
+    public var queueMode: GatewayQueueMode = .pubsub
+    /// Approximate length cap of each gateway's stream (`[redis_queue] stream_maxlen`).
+    public var streamMaxLength = 100_000
     /// Redis for routes and pub/sub (`[redis_queue]`).
     public var redisQueue = RedisConfiguration()
     /// Redis for cache-aside entries (`[redis_cache]`).
@@ -62,6 +66,13 @@ public struct DaemonConfiguration: Sendable {
         try reader.seconds("presence", "heartbeat_ttl", 0.2...3600) { heartbeatTTL = $0 }
         try reader.seconds("presence", "heartbeat_interval", 0.1...3600) { heartbeatInterval = $0 }
         try reader.redis("redis_queue", into: &redisQueue)
+        if let mode = file["redis_queue", "mode"] {
+            guard let parsed = GatewayQueueMode(rawValue: mode.lowercased()) else {
+                throw InvalidValue(section: "redis_queue", key: "mode", value: mode)
+            }
+            queueMode = parsed
+        }
+        try reader.int("redis_queue", "stream_maxlen", 100...100_000_000) { streamMaxLength = $0 }
         try reader.redis("redis_cache", into: &redisCache)
         try reader.int("redis_cache", "user_info_ttl", 1...604_800) { cacheTTLs.userInfo = .seconds($0) }
         try reader.int("redis_cache", "friends_ttl", 1...604_800) { cacheTTLs.friends = .seconds($0) }

@@ -28,7 +28,7 @@ extension LivePresenceService {
         }
         guard !recipientsByGateway.isEmpty else { return }
         let commands = recipientsByGateway.sorted { $0.key < $1.key }.map { gateway, recipients in
-            ["PUBLISH", RedisKeys.gatewayChannel(gateway), GatewayEnvelope.deliver(users: recipients, frame: frame).encoded]
+            send(.deliver(users: recipients, frame: frame), to: gateway)
         }
         do {
             _ = try await redis.pipeline(commands)

@@ -27,10 +27,15 @@ public actor LivePresenceService: PresenceService, Service {
         public var heartbeatInterval: Duration
         /// Longest a route look-up is reused without Redis (invalidations end it sooner).
         public var routeCacheMaxAge: Duration
+        /// How envelopes reach other gateways.
+        public var queueMode: GatewayQueueMode
+        /// Approximate cap on each gateway's delivery stream (stream mode).
+        public var streamMaxLength: Int
 
         public init(gatewayID: GatewayID, routeTTL: Duration = .seconds(120), refreshInterval: Duration? = nil,
                     refreshBatch: Int = 256, maxDevices: Int = 5, heartbeatTTL: Duration = .seconds(10),
-                    heartbeatInterval: Duration = .seconds(3), routeCacheMaxAge: Duration = .seconds(10)) {
+                    heartbeatInterval: Duration = .seconds(3), routeCacheMaxAge: Duration = .seconds(10),
+                    queueMode: GatewayQueueMode = .pubsub, streamMaxLength: Int = 100_000) {
             self.gatewayID = gatewayID
             self.routeTTL = routeTTL
             self.refreshInterval = refreshInterval ?? max(routeTTL / 3, .milliseconds(500))
@@ -39,6 +44,8 @@ public actor LivePresenceService: PresenceService, Service {
             self.heartbeatTTL = heartbeatTTL
             self.heartbeatInterval = heartbeatInterval
             self.routeCacheMaxAge = routeCacheMaxAge
+            self.queueMode = queueMode
+            self.streamMaxLength = streamMaxLength
         }
     }
 
@@ -50,6 +57,8 @@ public actor LivePresenceService: PresenceService, Service {
     /// Route look-ups, shared with the subscriber thread that invalidates them.
     public let routeCache: RouteCache
     private let subscriber: RedisSubscriber
+    /// Stream mode only: reads this gateway's delivery stream.
+    private let streamConsumer: StreamConsumer?
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     /// When this process started: routes of this gateway older than that are a previous run's.
@@ -92,6 +101,17 @@ public actor LivePresenceService: PresenceService, Service {
                     logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
                 }
             })
+        if configuration.queueMode == .stream {
+            // Its own connection, whose timeout outlasts the blocking read.
+            var streamRedis = subscriberConfiguration
+            let blockTime = Duration.seconds(1)
+            streamRedis.commandTimeout = max(streamRedis.commandTimeout, blockTime + .seconds(2))
+            streamConsumer = StreamConsumer(
+                connection: RedisConnection(configuration: streamRedis, label: "stream", logger: logger),
+                gateway: configuration.gatewayID, local: local, logger: logger, blockTime: blockTime, batch: 256)
+        } else {
+            streamConsumer = nil
+        }
         subscriber.onSubscribed { [wake] in
             // Invalidations may have been missed while disconnected; routes may be gone.
             routeCache.invalidateAll()
@@ -103,6 +123,7 @@ public actor LivePresenceService: PresenceService, Service {
 
     public func run() async throws {
         subscriber.start()
+        streamConsumer?.connection.start()
         logger.info("presence running", metadata: [
             "route_ttl": "\(configuration.routeTTL)", "heartbeat_ttl": "\(configuration.heartbeatTTL)",
         ])
@@ -111,6 +132,9 @@ public actor LivePresenceService: PresenceService, Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { [wake, interval = configuration.refreshInterval] in
                     while (try? await Task.sleep(for: interval)) != nil { wake.yield() }
+                }
+                if let streamConsumer {
+                    group.addTask { await streamConsumer.run() }
                 }
                 group.addTask { [interval = configuration.heartbeatInterval] in
                     repeat {
@@ -130,6 +154,7 @@ public actor LivePresenceService: PresenceService, Service {
         await cleanUpAfter(gatewayID, before: .now() + 1)
         await stopBeating()
         await subscriber.shutdown()
+        await streamConsumer?.connection.shutdown()
         logger.info("presence stopped")
     }
 
@@ -246,7 +271,7 @@ public actor LivePresenceService: PresenceService, Service {
         } else {
             let envelope = GatewayEnvelope.kick(user: user, device: entry.device, reason: reason)
             do {
-                _ = try await redis.command(["PUBLISH", RedisKeys.gatewayChannel(entry.gateway), envelope.encoded])
+                _ = try await redis.command(send(envelope, to: entry.gateway))
             } catch {
                 logger.warning("kick not sent", metadata: ["uid": "\(user)", "error": "\(error)"])
             }
@@ -266,6 +291,11 @@ public actor LivePresenceService: PresenceService, Service {
         guard !users.isEmpty else { return }
         routeCache.invalidate(users)
         _ = try? await redis.command(["PUBLISH", RedisKeys.routesChanged, users.map(String.init).joined(separator: ",")])
+    }
+
+    /// The command that hands an envelope to another gateway, in this deployment's queue mode.
+    func send(_ envelope: GatewayEnvelope, to gateway: GatewayID) -> [String] {
+        configuration.queueMode.command(sending: envelope, to: gateway, streamMaxLength: configuration.streamMaxLength)
     }
 
     func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }

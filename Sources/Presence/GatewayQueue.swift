@@ -1,0 +1,33 @@
+import MPIMCore
+
+/// How envelopes travel to another gateway (`[redis_queue] mode`).
+public enum GatewayQueueMode: String, Sendable, CaseIterable {
+    /// PUBLISH on `gateway:<id>`: fastest; an envelope for a gateway that is
+    /// not subscribed at that moment is dropped (the message waits in the
+    /// mailbox for PULL).
+    case pubsub
+    /// XADD to the stream `stream:gateway:<id>`, read with a consumer group and
+    /// acknowledged after delivery: envelopes for a gateway that is down or
+    /// restarting wait for it.
+    case stream
+}
+
+extension RedisKeys {
+    /// A gateway's delivery stream (stream mode).
+    static func gatewayStream(_ gateway: GatewayID) -> String { "stream:gateway:\(gateway)" }
+    /// The consumer group every gateway reads its own stream with.
+    static let streamGroup = "mpimd"
+}
+
+extension GatewayQueueMode {
+    /// The command that hands `envelope` to `gateway`.
+    func command(sending envelope: GatewayEnvelope, to gateway: GatewayID, streamMaxLength: Int) -> [String] {
+        switch self {
+        case .pubsub:
+            ["PUBLISH", RedisKeys.gatewayChannel(gateway), envelope.encoded]
+        case .stream:
+            ["XADD", RedisKeys.gatewayStream(gateway), "MAXLEN", "~", String(streamMaxLength), "*",
+             "envelope", envelope.encoded]
+        }
+    }
+}
