@@ -4,7 +4,17 @@ import Synchronization
 /// The ini file a test daemon reads: fast password hashing, plus whatever a test sets.
 struct DaemonConfig: Sendable {
     /// section → key → value
-    var settings: [String: [String: String]] = ["users": ["bcrypt_cost": "4"]]
+    var settings: [String: [String: String]] = DaemonConfig.defaults
+
+    /// Fast password hashing, and the queue mode from `MPIM_E2E_QUEUE_MODE`
+    /// (`make test` runs the suite once with `stream`).
+    static var defaults: [String: [String: String]] {
+        var settings = ["users": ["bcrypt_cost": "4"]]
+        if let mode = ProcessInfo.processInfo.environment["MPIM_E2E_QUEUE_MODE"], !mode.isEmpty {
+            settings["redis_queue"] = ["mode": mode]
+        }
+        return settings
+    }
 
     subscript(section: String, key: String) -> String? {
         get { settings[section]?[key] }
@@ -106,6 +116,16 @@ final class DaemonProcess: Sendable {
     /// SIGTERM, up to 10 s to exit, then SIGKILL.
     func stop() async {
         await takeProcess()?.stop()
+    }
+
+    /// SIGTERM, then waits up to `grace`; returns how it ended ("exited with
+    /// status 0", "was killed by signal 9" after a SIGKILL when it overran).
+    func terminate(grace: Duration) async -> String {
+        guard let process = takeProcess() else { return "was not running" }
+        process.send(SIGTERM)
+        if await process.waitForExit(timeout: grace) { return process.exitDescription }
+        await process.kill()
+        return "did not exit within \(grace) of SIGTERM"
     }
 
     /// SIGKILL: no chance to flush anything.
