@@ -15,8 +15,11 @@ release: deps
 run: release
 	scripts/run.sh
 
+# The whole suite, then the end-to-end scenarios again with the Redis
+# Streams transport ([redis_queue] mode = stream).
 test: deps
 	swift test
+	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
 
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release

@@ -67,6 +67,7 @@ struct HarnessTests {
     @Test("the daemon config renders as ini with fast bcrypt")
     func configText() {
         var config = DaemonConfig()
+        config.settings["redis_queue"] = nil  // set when the suite runs in stream mode
         config["users", "lockout_failures"] = "5"
         config["gateway", "route_ttl"] = "3"
         #expect(config.text == "[gateway]\nroute_ttl = 3\n\n[users]\nbcrypt_cost = 4\nlockout_failures = 5\n")
