@@ -119,9 +119,19 @@ let package = Package(
             ]
         ),
 
+        // What the test targets share: child processes started by pid, a private
+        // redis-server, a line client, temporary folders, bounded waits.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "RedisClientTests",
-            dependencies: ["RedisClient"]
+            dependencies: ["RedisClient", "TestSupport"]
         ),
         .testTarget(
             name: "GatewayTests",
@@ -134,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CacheTests",
-            dependencies: ["Cache", "RedisClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Cache", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "UsersTests",
@@ -156,8 +166,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "mpimd",  // built before the suite runs; the tests launch the binary
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "TestSupport",
             ]
         ),
     ]

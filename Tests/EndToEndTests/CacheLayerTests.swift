@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Redis cache in front of users and groups: reads right after writes are

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @Suite("Cluster: two gateways, one Redis, one SQLite file")

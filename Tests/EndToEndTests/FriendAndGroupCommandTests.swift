@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 /// Every friend and group command on one gateway: the happy paths, the replies'

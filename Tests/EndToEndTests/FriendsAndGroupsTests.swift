@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 /// The conformance scenarios `friends` and `groups_fanout`, so this suite covers what run.py covers.

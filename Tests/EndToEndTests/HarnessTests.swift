@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The harness itself, proven against redis-server's inline protocol (no mpimd needed).
@@ -44,13 +45,13 @@ struct HarnessTests {
         let redis = try await RedisServerProcess.start(in: directory)
         let client = try await LineClient.open(port: redis.port, label: "redis")
         let started = ContinuousClock.now
-        await #expect(throws: E2EFailure.self) { try await client.push(timeout: .milliseconds(200)) }
-        await #expect(throws: E2EFailure.self) { try await client.reply(timeout: .milliseconds(200)) }
-        await #expect(throws: E2EFailure.self) { try await client.waitClosed(timeout: .milliseconds(200)) }
+        await #expect(throws: TestFailure.self) { try await client.push(timeout: .milliseconds(200)) }
+        await #expect(throws: TestFailure.self) { try await client.reply(timeout: .milliseconds(200)) }
+        await #expect(throws: TestFailure.self) { try await client.waitClosed(timeout: .milliseconds(200)) }
         #expect(ContinuousClock.now - started < .seconds(3))
         #expect(try await client.cmd("QUIT") == "+OK")
         try await client.waitClosed()
-        await #expect(throws: E2EFailure.self) { try await client.reply() }
+        await #expect(throws: TestFailure.self) { try await client.reply() }
         await redis.stop()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -258,7 +259,7 @@ private func residentKilobytes(of pid: Int32) throws -> Int {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
           let value = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    else { throw E2EFailure("no VmRSS for pid \(pid)") }
+    else { throw TestFailure("no VmRSS for pid \(pid)") }
     return value
 }
 
@@ -313,7 +314,7 @@ final class RawSocket: @unchecked Sendable {
 
     init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw E2EFailure("socket() failed") }
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -328,14 +329,14 @@ final class RawSocket: @unchecked Sendable {
         }
         guard connected else {
             Glibc.close(fd)
-            throw E2EFailure("connect to 127.0.0.1:\(port) failed: errno \(errno)")
+            throw TestFailure("connect to 127.0.0.1:\(port) failed: errno \(errno)")
         }
     }
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == bytes.count else { throw E2EFailure("send failed: errno \(errno)") }
+        guard sent == bytes.count else { throw TestFailure("send failed: errno \(errno)") }
     }
 
     /// Reads until the server closes the connection or `limit` passes, and

@@ -1,4 +1,6 @@
+import Foundation
 import RedisClient
+import TestSupport
 import Testing
 
 @Suite("RedisConnection")
@@ -126,7 +128,8 @@ struct RedisConnectionTests {
 
     @Test("a connection started while Redis is down connects once it is up")
     func connectsLate() async throws {
-        let server = try RedisServerProcess()
+        let directory = try makeTemporaryDirectory(prefix: "mpim-redis")
+        let server = try RedisServerProcess.unstarted(in: directory)
         let redis = RedisConnection(configuration: testConfiguration(port: server.port), label: "late", logger: testLogger)
         redis.start()
         try await withCleanup {
@@ -138,6 +141,7 @@ struct RedisConnectionTests {
         } cleanup: {
             await redis.shutdown()
             await server.stop()
+            try? FileManager.default.removeItem(at: directory)
         }
     }
 

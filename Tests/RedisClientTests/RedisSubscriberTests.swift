@@ -1,5 +1,6 @@
 import RedisClient
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("RedisSubscriber")
@@ -78,9 +79,9 @@ struct RedisSubscriberTests {
 
     @Test("shutdown is prompt while the subscriber waits to reconnect")
     func promptShutdownWhileDown() async throws {
-        let server = try RedisServerProcess()  // never started: nothing listens on the port
+        let port = try freeLoopbackPort()  // nothing listens on it
         let subscriber = RedisSubscriber(
-            configuration: RedisConfiguration(port: server.port, reconnectBackoffMin: .seconds(5)),
+            configuration: RedisConfiguration(port: port, reconnectBackoffMin: .seconds(5)),
             channels: ["quiet"], label: "down", logger: testLogger, onMessage: { _, _ in }
         )
         subscriber.start()

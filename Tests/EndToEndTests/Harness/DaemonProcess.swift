@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 /// The ini file a test daemon reads: fast password hashing, plus whatever a test sets.
 struct DaemonConfig: Sendable {
@@ -51,7 +52,7 @@ final class DaemonProcess: Sendable {
             ?? CommandLine.arguments[0]
         let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mpimd").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw E2EFailure("no mpimd at \(path): build it (`swift build`) or set MPIMD=<path to mpimd>")
+            throw TestFailure("no mpimd at \(path): build it (`swift build`) or set MPIMD=<path to mpimd>")
         }
         return path
     }
@@ -89,13 +90,13 @@ final class DaemonProcess: Sendable {
                 return
             }
             guard process.isRunning else {
-                throw E2EFailure("mpimd \(gatewayID) \(process.exitDescription) before listening\n"
+                throw TestFailure("mpimd \(gatewayID) \(process.exitDescription) before listening\n"
                                  + "command: \(binary) \(arguments.joined(separator: " "))\n\(logTail())")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         await process.kill()
-        throw E2EFailure("mpimd \(gatewayID) logged no `listening on 127.0.0.1:<port>` line within 30 s\n\(logTail())")
+        throw TestFailure("mpimd \(gatewayID) logged no `listening on 127.0.0.1:<port>` line within 30 s\n\(logTail())")
     }
 
     /// The gateway port from the first `listening … 127.0.0.1:<port>` line written since `offset`
@@ -147,6 +148,6 @@ final class DaemonProcess: Sendable {
     }
 
     func logTail(lines: Int = 25) -> String {
-        EndToEndTests.logTail(log, lines: lines)
+        TestSupport.logTail(log, lines: lines)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension LineClient {
@@ -79,11 +80,9 @@ func expectGroupInfo(_ reply: String, gid: Int, name: String, creator: Int, memb
 extension TestCluster {
     /// Whether `key` exists in the cluster's Redis (`EXISTS`, inline protocol).
     func redisKeyExists(_ key: String) async throws -> Bool {
-        let client = try await LineClient.open(port: redis.port, label: "redis :\(redis.port)")
-        defer { client.close() }
-        let reply = try await client.cmd("EXISTS \(key)")
+        let reply = try await redis.inlineCommand("EXISTS \(key)")
         guard reply == ":1" || reply == ":0" else {
-            throw client.failure("EXISTS \(key) answered \"\(reply)\"")
+            throw TestFailure("redis :\(redis.port): EXISTS \(key) answered \"\(reply)\"")
         }
         return reply == ":1"
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 // `#expect(try await c.cmd("PING") == "+OK pong")` would not show the reply on

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 // How to run: `swift test --scratch-path .build-e2e --filter EndToEndTests`.
@@ -100,7 +101,7 @@ func withCluster(gateways: Int = 1, config: DaemonConfig = DaemonConfig(), flags
             await cluster.tearDown()
             throw failed
         } catch {
-            let failure = E2EFailure("\(error)\n\(cluster.logTails())")
+            let failure = TestFailure("\(error)\n\(cluster.logTails())")
             await cluster.tearDown()
             throw failure
         }

@@ -6,13 +6,13 @@ import Synchronization
 /// lines starting with a push word go to the push stream, except while a
 /// multi-line reply (PULL, HISTORY, GHISTORY, SYNC) is being read; every other
 /// line is a reply. Every wait is bounded and fails with a message.
-final class LineClient: Sendable {
-    static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
+public final class LineClient: Sendable {
+    public static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
 
     /// Names the connection in failure messages, e.g. "alice@gateway-1".
-    let label: String
+    public let label: String
     /// The `+OK welcome…` line, or "" for a raw connection.
-    let greeting: String
+    public let greeting: String
     private let channel: any Channel
     private let inbox: Inbox
 
@@ -24,7 +24,7 @@ final class LineClient: Sendable {
     }
 
     /// Connects to an MPIM gateway and reads its greeting, which must start with `+OK welcome`.
-    static func connect(port: Int, label: String = "client") async throws -> LineClient {
+    public static func connect(port: Int, label: String = "client") async throws -> LineClient {
         let raw = try await open(port: port, label: label)
         let greeting = try await raw.reply()
         guard greeting.hasPrefix("+OK welcome") else {
@@ -35,7 +35,7 @@ final class LineClient: Sendable {
     }
 
     /// Connects to any line server (redis-server's inline protocol too) without reading a greeting.
-    static func open(port: Int, label: String = "client") async throws -> LineClient {
+    public static func open(port: Int, label: String = "client") async throws -> LineClient {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
@@ -52,7 +52,7 @@ final class LineClient: Sendable {
     // MARK: Sending
 
     /// Writes bytes as they are: several commands, half a line, invalid UTF-8.
-    func sendRaw(_ bytes: [UInt8]) async throws {
+    public func sendRaw(_ bytes: [UInt8]) async throws {
         do {
             try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
         } catch {
@@ -60,19 +60,19 @@ final class LineClient: Sendable {
         }
     }
 
-    func sendRaw(_ text: String) async throws {
+    public func sendRaw(_ text: String) async throws {
         try await sendRaw(Array(text.utf8))
     }
 
     /// Writes `line` and a `\n`.
-    func send(_ line: String) async throws {
+    public func send(_ line: String) async throws {
         try await sendRaw(Array(line.utf8) + [UInt8(ascii: "\n")])
     }
 
     // MARK: Replies
 
     /// The next reply line.
-    func reply(timeout: Duration = defaultTimeout, after what: String = "") async throws -> String {
+    public func reply(timeout: Duration = defaultTimeout, after what: String = "") async throws -> String {
         switch await inbox.replies.next(timeout: timeout) {
         case .line(let line):
             return line
@@ -84,7 +84,7 @@ final class LineClient: Sendable {
     }
 
     /// Sends one command and returns its final reply line.
-    func cmd(_ line: String, timeout: Duration = defaultTimeout) async throws -> String {
+    public func cmd(_ line: String, timeout: Duration = defaultTimeout) async throws -> String {
         try await send(line)
         return try await reply(timeout: timeout, after: " to \"\(abbreviated(line))\"")
     }
@@ -92,7 +92,7 @@ final class LineClient: Sendable {
     /// Sends a command whose reply is data lines then a final `+OK`/`-ERR` line.
     /// Pushes that arrive meanwhile look like data lines and count as data, as
     /// the protocol lets them interleave.
-    func multi(_ line: String, timeout: Duration = defaultTimeout) async throws -> (data: [String], final: String) {
+    public func multi(_ line: String, timeout: Duration = defaultTimeout) async throws -> (data: [String], final: String) {
         inbox.setMulti(true)
         defer { inbox.setMulti(false) }
         try await send(line)
@@ -109,7 +109,7 @@ final class LineClient: Sendable {
     // MARK: Pushes
 
     /// The next push line.
-    func push(timeout: Duration = defaultTimeout) async throws -> String {
+    public func push(timeout: Duration = defaultTimeout) async throws -> String {
         switch await inbox.pushes.next(timeout: timeout) {
         case .line(let line):
             return line
@@ -121,7 +121,7 @@ final class LineClient: Sendable {
     }
 
     /// Waits `wait`, then takes every push that has arrived.
-    func pushesNow(wait: Duration = .milliseconds(300)) async throws -> [String] {
+    public func pushesNow(wait: Duration = .milliseconds(300)) async throws -> [String] {
         try await Task.sleep(for: wait)
         return inbox.pushes.drain()
     }
@@ -129,7 +129,7 @@ final class LineClient: Sendable {
     // MARK: Closing
 
     /// Waits until the server has closed the connection; reply lines still unread are skipped.
-    func waitClosed(timeout: Duration = defaultTimeout) async throws {
+    public func waitClosed(timeout: Duration = defaultTimeout) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
             switch await inbox.replies.next(timeout: deadline - ContinuousClock.now) {
@@ -143,25 +143,25 @@ final class LineClient: Sendable {
         }
     }
 
-    var isClosed: Bool { inbox.replies.isFinished }
+    public var isClosed: Bool { inbox.replies.isFinished }
 
-    func close() {
+    public func close() {
         channel.close(promise: nil)
     }
 
     // MARK: Failures
 
-    func failure(_ what: String) -> E2EFailure {
-        E2EFailure("[\(label)] \(what)")
+    public func failure(_ what: String) -> TestFailure {
+        TestFailure("[\(label)] \(what)")
     }
 
-    func abbreviated(_ line: String) -> String {
+    public func abbreviated(_ line: String) -> String {
         line.count <= 80 ? line : "\(line.prefix(60))… (\(line.utf8.count) bytes)"
     }
 }
 
 /// `key=value` from a line; `text=` runs to the end of the line (like `mpimwire.field`).
-func field(_ line: String, _ key: String) -> String? {
+public func field(_ line: String, _ key: String) -> String? {
     if key == "text" {
         guard let range = line.range(of: " text=") else { return nil }
         return String(line[range.upperBound...])
@@ -173,7 +173,7 @@ func field(_ line: String, _ key: String) -> String? {
 }
 
 /// `field` as an integer.
-func intField(_ line: String, _ key: String) -> Int? {
+public func intField(_ line: String, _ key: String) -> Int? {
     field(line, key).flatMap { Int($0) }
 }
 
@@ -194,7 +194,7 @@ private final class Inbox: Sendable {
         (isPush ? pushes : replies).append(line)
     }
 
-    func close() {
+    public func close() {
         replies.finish()
         pushes.finish()
     }

@@ -6,24 +6,24 @@ import Darwin
 #endif
 import Synchronization
 
-/// A failure the harness reports instead of hanging or crashing: a timeout, a
+/// A failure the test support reports instead of hanging or crashing: a timeout, a
 /// closed connection, a process that would not start. Thrown out of a test, it
 /// fails that test with this text.
-struct E2EFailure: Error, CustomStringConvertible {
-    var description: String
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
 
-    init(_ description: String) {
+    public init(_ description: String) {
         self.description = description
     }
 }
 
 /// The default wait for a reply, a push, a close.
-let defaultTimeout: Duration = .seconds(5)
+public let defaultTimeout: Duration = .seconds(5)
 
 private let nameCounter = Mutex(0)
 
 /// A username no other test of this run uses: `<prefix><pid>_<n>`, at most 32 characters.
-func uniqueName(_ prefix: String = "u") -> String {
+public func uniqueName(_ prefix: String = "u") -> String {
     let n = nameCounter.withLock { counter -> Int in
         counter += 1
         return counter
@@ -32,9 +32,9 @@ func uniqueName(_ prefix: String = "u") -> String {
 }
 
 /// A loopback TCP port that was free a moment ago: bind port 0, read it, close.
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw E2EFailure("socket() failed: errno \(errno)") }
+    guard fd >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -46,12 +46,12 @@ func freeLoopbackPort() throws -> Int {
             bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
         }
     }
-    guard bound else { throw E2EFailure("binding 127.0.0.1:0 failed: errno \(errno)") }
+    guard bound else { throw TestFailure("binding 127.0.0.1:0 failed: errno \(errno)") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// The first executable called `name` on `$PATH`.
-func findOnPath(_ name: String) -> String? {
+public func findOnPath(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     return path.split(separator: ":")
         .map { "\($0)/\(name)" }
@@ -59,15 +59,20 @@ func findOnPath(_ name: String) -> String? {
 }
 
 /// A fresh folder under the system temporary directory.
-func makeTemporaryDirectory(prefix: String) throws -> URL {
+public func makeTemporaryDirectory(prefix: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
 
+/// Whether the tests keep their temporary folders (`MPIM_E2E_KEEP=1`), to read the logs.
+public var keepTemporaryFiles: Bool {
+    ProcessInfo.processInfo.environment["MPIM_E2E_KEEP"] != nil
+}
+
 /// The last `lines` lines of a log file, for failure messages.
-func logTail(_ url: URL, lines: Int = 25) -> String {
+public func logTail(_ url: URL, lines: Int = 25) -> String {
     guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty else {
         return "(\(url.lastPathComponent) is empty)"
     }
@@ -76,7 +81,24 @@ func logTail(_ url: URL, lines: Int = 25) -> String {
     return "--- last lines of \(url.path) ---\n" + tail.joined(separator: "\n")
 }
 
-/// Whether the tests keep their temporary folders (`MPIM_E2E_KEEP=1`).
-var keepTemporaryFiles: Bool {
-    ProcessInfo.processInfo.environment["MPIM_E2E_KEEP"] != nil
+/// Polls `condition` every 10 ms until it holds; throws a `TestFailure` naming `what` after `timeout`.
+public func eventually(_ what: String, timeout: Duration = .seconds(5), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting until \(what)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// `body`, then `cleanup` whether or not it threw (`defer` cannot `await`).
+public func withCleanup<Result>(_ body: () async throws -> Result, cleanup: () async -> Void) async throws -> Result {
+    let result: Result
+    do {
+        result = try await body()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
+    return result
 }

@@ -1,6 +1,7 @@
 import Logging
 import RedisClient
 import Synchronization
+import TestSupport
 import Testing
 
 let testLogger = Logger(label: "RedisClientTests") { _ in SwiftLogNoOpLogHandler() }
@@ -46,21 +47,6 @@ func withSubscriber<Result>(
         return try await body(subscriber)
     } cleanup: {
         await subscriber.shutdown()
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Polls `condition` every 10 ms until it holds; throws after `timeout`.
-func eventually(
-    _ what: String, timeout: Duration = .seconds(5), _ condition: () async -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while await !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting until \(what)") }
-        try await Task.sleep(for: .milliseconds(10))
     }
 }
 

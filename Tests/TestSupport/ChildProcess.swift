@@ -11,14 +11,14 @@ import Synchronization
 /// `Foundation.Process`: a process spawned from a Swift concurrency thread
 /// inherits that thread's mask, with SIGTERM blocked
 /// (swift-corelibs-foundation issue #4772), and then ignores `stop()`.
-final class ChildProcess: Sendable {
-    let name: String
-    let log: URL
-    let pid: pid_t
+public final class ChildProcess: Sendable {
+    public let name: String
+    public let log: URL
+    public let pid: pid_t
     private let exitStatus = Mutex<Int32?>(nil)
 
     /// Starts `executable` in `directory`, appending its output to `log`.
-    init(name: String, executable: String, arguments: [String], directory: URL, log: URL) throws {
+    public init(name: String, executable: String, arguments: [String], directory: URL, log: URL) throws {
         self.name = name
         self.log = log
 
@@ -29,7 +29,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         guard let addChdir = glibcAddChdir, let addClosefrom = glibcAddClosefrom else {
-            throw E2EFailure("this C library lacks posix_spawn_file_actions_addchdir_np/addclosefrom_np (glibc >= 2.34)")
+            throw TestFailure("this C library lacks posix_spawn_file_actions_addchdir_np/addclosefrom_np (glibc >= 2.34)")
         }
         _ = addClosefrom(&actions, 3)
         _ = addChdir(&actions, directory.path)
@@ -52,13 +52,13 @@ final class ChildProcess: Sendable {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard result == 0 else {
-            throw E2EFailure("could not start \(name) (\(executable)): \(String(cString: strerror(result)))")
+            throw TestFailure("could not start \(name) (\(executable)): \(String(cString: strerror(result)))")
         }
         self.pid = pid
     }
 
     /// Reaps the process if it has exited; never blocks.
-    var isRunning: Bool {
+    public var isRunning: Bool {
         exitStatus.withLock { status in
             guard status == nil else { return false }
             var raw: Int32 = 0
@@ -71,14 +71,14 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` unless the process has been reaped (its pid may belong to another by then).
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         exitStatus.withLock { status in
             if status == nil { deliver(signal, to: pid) }
         }
     }
 
     /// Waits until the process has exited; false if it still runs after `timeout`.
-    func waitForExit(timeout: Duration) async -> Bool {
+    public func waitForExit(timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while isRunning {
             if ContinuousClock.now >= deadline { return false }
@@ -88,19 +88,19 @@ final class ChildProcess: Sendable {
     }
 
     /// SIGTERM, up to `grace` for it to exit, then SIGKILL.
-    func stop(grace: Duration = .seconds(10)) async {
+    public func stop(grace: Duration = .seconds(10)) async {
         send(SIGTERM)
         if await waitForExit(timeout: grace) { return }
         await kill()
     }
 
     /// SIGKILL, and wait until it is gone.
-    func kill() async {
+    public func kill() async {
         send(SIGKILL)
         _ = await waitForExit(timeout: .seconds(10))
     }
 
-    var exitDescription: String {
+    public var exitDescription: String {
         guard !isRunning, let raw = exitStatus.withLock({ $0 }) else { return "is still running" }
         let signal = raw & 0x7f
         return signal == 0 ? "exited with status \((raw >> 8) & 0xff)" : "was killed by signal \(signal)"

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Lines in arrival order, and one reader that awaits the next with a timeout.
 /// The event loop appends; a test task takes.
-final class LineQueue: Sendable {
-    enum Next: Equatable {
+public final class LineQueue: Sendable {
+    public enum Next: Equatable, Sendable {
         case line(String)
         case closed
         case timedOut
@@ -37,7 +37,9 @@ final class LineQueue: Sendable {
 
     private let state = Mutex(State())
 
-    func append(_ line: String) {
+    public init() {}
+
+    public func append(_ line: String) {
         let waiter = state.withLock { state -> Waiter? in
             guard !state.finished else { return nil }
             if let waiter = state.waiter {
@@ -52,7 +54,7 @@ final class LineQueue: Sendable {
     }
 
     /// No more lines will come (the connection closed).
-    func finish() {
+    public func finish() {
         let waiter = state.withLock { state -> Waiter? in
             state.finished = true
             defer { state.waiter = nil }
@@ -62,10 +64,10 @@ final class LineQueue: Sendable {
         waiter?.continuation.resume(returning: .closed)
     }
 
-    var isFinished: Bool { state.withLock { $0.finished } }
+    public var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Takes every line already here.
-    func drain() -> [String] {
+    public func drain() -> [String] {
         state.withLock { state in
             var out: [String] = []
             while let line = state.pop() { out.append(line) }
@@ -74,7 +76,7 @@ final class LineQueue: Sendable {
     }
 
     /// The next line; `.closed` once the lines ran out for good; `.timedOut` after `timeout`.
-    func next(timeout: Duration) async -> Next {
+    public func next(timeout: Duration) async -> Next {
         await withCheckedContinuation { continuation in
             let id = state.withLock { state -> UInt64? in
                 if let line = state.pop() {
