@@ -122,10 +122,7 @@ public final class GatewayServer: Service {
         var closeReason = "client closed"
         do {
             try await connection.executeThenClose { inbound, outbound in
-                let allocator = channel.allocator
-                let write: (String) async throws -> Void = { line in
-                    try await outbound.write(allocator.buffer(string: line + "\n"))
-                }
+                let write = ReplyWriter(allocator: channel.allocator) { try await outbound.write($0) }
                 try await write("+OK welcome to mpim \(configuration.gatewayID)")
                 var limiter = LineRateLimiter(linesPerSecond: configuration.maxLinesPerSecond, now: ContinuousClock.now)
                 do {

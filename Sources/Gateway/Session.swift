@@ -55,8 +55,8 @@ final class Session {
         self.logger[metadataKey: "conn"] = "\(connection)"
     }
 
-    /// Answers one line; `write` sends reply lines (without newlines) in order.
-    func respond(to line: String, write: (String) async throws -> Void) async throws -> Disposition {
+    /// Answers one line through `write`.
+    func respond(to line: String, write: ReplyWriter) async throws -> Disposition {
         let command: Command
         switch CommandParser.parse(line) {
         case .success(.blank):
@@ -83,7 +83,7 @@ final class Session {
         await logOut()
     }
 
-    private func execute(_ command: Command, write: (String) async throws -> Void) async throws -> Disposition {
+    private func execute(_ command: Command, write: ReplyWriter) async throws -> Disposition {
         let me = login?.user
         if command.needsLogin, me == nil { throw GatewayError.notLoggedIn }
         switch command {
@@ -111,25 +111,22 @@ final class Session {
             try await write("+OK ackmode=\(on ? "on" : "off")")
         case .sync(let after, let limit):
             let messages = try await services.messages.sync(for: me!, after: after, limit: limit)
-            for message in messages { try await write(Push.message(message).line) }
-            try await write("+OK sync_done last=\(messages.last?.id ?? after)")
+            try await write.messages(messages, then: "+OK sync_done last=\(messages.last?.id ?? after)")
         case .pull:
             var count = 0
             while true {
                 let chunk = try await services.messages.pull(for: me!, limit: Self.pullChunk)
-                for message in chunk { try await write(Push.message(message).line) }
+                try await write.messages(chunk)
                 count += chunk.count
                 if chunk.count < Self.pullChunk { break }
             }
             try await write("+OK pull_done count=\(count)")
         case .history(let peer, let before, let limit):
             let messages = try await services.messages.history(of: me!, with: peer, before: before, limit: limit)
-            for message in messages { try await write(Push.message(message).line) }
-            try await write("+OK history_done")
+            try await write.messages(messages, then: "+OK history_done")
         case .groupHistory(let group, let before, let limit):
             let messages = try await services.messages.history(of: me!, inGroup: group, before: before, limit: limit)
-            for message in messages { try await write(Push.message(message).line) }
-            try await write("+OK history_done")
+            try await write.messages(messages, then: "+OK history_done")
         case .addFriend(let friend):
             try await services.users.addFriend(friend, of: me!)
             try await write("+OK friend added")
