@@ -5,7 +5,7 @@ extension LineClient {
     /// After an outage: sends probes with `send` (the probe's text in, its msg id out) until one
     /// is pushed to this client, for up to `within`. Returns every id sent and the `MSG`/`GMSG`
     /// pushes seen meanwhile; expects a probe to have arrived.
-    func probeUntilPushed(within: Duration = .seconds(12), sourceLocation: SourceLocation = #_sourceLocation,
+    func probeUntilPushed(within: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
                           send: (String) async throws -> Int) async throws -> (sent: [Int], pushed: [String]) {
         var sent: [Int] = []
         var pushed: [String] = []
