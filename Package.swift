@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Shared vocabulary: ids, messages, pushes, the error enum.
@@ -31,6 +33,7 @@ let package = Package(
             name: "RedisClient",
             dependencies: [
                 "CHiredis",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -40,6 +43,7 @@ let package = Package(
             name: "Cache",
             dependencies: [
                 "RedisClient",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -68,6 +72,7 @@ let package = Package(
             name: "Presence",
             dependencies: [
                 "MPIMCore", "RedisClient",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -83,6 +88,7 @@ let package = Package(
             name: "Messaging",
             dependencies: [
                 "MPIMCore", "Storage", "Presence", "Users", "Groups",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -93,8 +99,22 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MPIMCore", "Users", "Groups", "Presence", "Messaging",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The HTTP listener for operators: metrics, health, admin.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "MPIMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -105,6 +125,8 @@ let package = Package(
             name: "MPIMDaemon",
             dependencies: [
                 "MPIMCore", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging", "Gateway",
+                "Operations",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +135,9 @@ let package = Package(
         .executableTarget(
             name: "mpimd",
             dependencies: [
-                "MPIMDaemon",
+                "MPIMDaemon", "MPIMCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -157,6 +181,10 @@ let package = Package(
         .testTarget(
             name: "MPIMDaemonTests",
             dependencies: ["MPIMDaemon"]
+        ),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", "MPIMCore"]
         ),
         .testTarget(
             name: "StorageTests",

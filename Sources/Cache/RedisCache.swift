@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import RedisClient
 import Synchronization
 
@@ -119,6 +120,15 @@ public final class RedisCache: CacheStore {
     }
 
     private func count(_ kind: CacheKind, _ update: (inout CacheCounts) -> Void) {
-        state.withLock { update(&$0.counts[kind, default: CacheCounts()]) }
+        let (before, after) = state.withLock { state in
+            let before = state.counts[kind, default: CacheCounts()]
+            update(&state.counts[kind, default: CacheCounts()])
+            return (before, state.counts[kind]!)
+        }
+        for (result, added) in [("hit", after.hits - before.hits), ("miss", after.misses - before.misses),
+                                ("failure", after.failures - before.failures)] where added > 0 {
+            Counter(label: "mpim_cache_requests_total", dimensions: [("kind", kind.rawValue), ("result", result)])
+                .increment(by: added)
+        }
     }
 }

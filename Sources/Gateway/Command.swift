@@ -28,6 +28,37 @@ public enum Command: Equatable, Sendable {
     case help
     case quit
 
+    /// The command word, for logs and metrics.
+    var name: String {
+        switch self {
+        case .register: "REGISTER"
+        case .login: "LOGIN"
+        case .logout: "LOGOUT"
+        case .send: "SEND"
+        case .pull: "PULL"
+        case .ack: "ACK"
+        case .ackMode: "ACKMODE"
+        case .sync: "SYNC"
+        case .history: "HISTORY"
+        case .addFriend: "ADDFRIEND"
+        case .removeFriend: "REMOVEFRIEND"
+        case .getFriends: "GETFRIENDS"
+        case .createGroup: "CREATEGROUP"
+        case .joinGroup: "JOINGROUP"
+        case .leaveGroup: "LEAVEGROUP"
+        case .groups: "GROUPS"
+        case .members: "MEMBERS"
+        case .groupInfo: "GROUPINFO"
+        case .sendGroup: "SENDGROUP"
+        case .groupHistory: "GHISTORY"
+        case .status: "STATUS"
+        case .who: "WHO"
+        case .ping: "PING"
+        case .help: "HELP"
+        case .quit: "QUIT"
+        }
+    }
+
     /// Whether the command needs a logged-in session.
     var needsLogin: Bool {
         switch self {

@@ -116,7 +116,11 @@ public final class GatewayServer: Service {
         logger[metadataKey: "conn"] = "\(id)"
         logger.info("connection opened", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
         open.withLock { $0[id] = channel }
-        defer { open.withLock { $0[id] = nil } }
+        GatewayMetrics.connectionsOpen.increment()
+        defer {
+            open.withLock { $0[id] = nil }
+            GatewayMetrics.connectionsOpen.decrement()
+        }
 
         let session = Session(connection: id, channel: channel, services: services, registry: registry, logger: logger)
         var closeReason = "client closed"
@@ -128,6 +132,7 @@ public final class GatewayServer: Service {
                 do {
                     for try await bytes in inbound {
                         guard limiter.admit(now: .now) else {
+                            GatewayMetrics.rateLimitedLines.increment()
                             try await write(GatewayError.rateLimited.replyLine)
                             continue
                         }

@@ -64,18 +64,22 @@ final class Session {
         case .success(.command(let parsed)):
             command = parsed
         case .failure(let error):
+            GatewayMetrics.command("INVALID", succeeded: false, duration: .zero)
             try await write(error.replyLine)
             return .keepOpen
         }
+        let started = ContinuousClock.now
+        var failure: GatewayError?
+        defer { GatewayMetrics.command(command.name, succeeded: failure == nil, duration: .now - started) }
         do {
             return try await execute(command, write: write)
         } catch let error as GatewayError {
-            try await write(error.replyLine)
-            return .keepOpen
+            failure = error
         } catch let error as MPIMError {
-            try await write(GatewayError.service(error).replyLine)
-            return .keepOpen
+            failure = .service(error)
         }
+        try await write(failure!.replyLine)
+        return .keepOpen
     }
 
     /// Logs the session out when its connection ends.

@@ -19,6 +19,7 @@ public final class SessionRegistry: LocalDelivery {
 
     private let sessions = Mutex<[UserID: [Session]]>([:])
     private let nextConnection = Atomic<UInt64>(1)
+    private let sessionTotal = Atomic<Int>(0)
     private let receipts: any DeliveryReceipts
     private let logger: Logger
 
@@ -33,7 +34,11 @@ public final class SessionRegistry: LocalDelivery {
 
     func add(_ route: LiveRoute, connection: ConnectionID, channel: any Channel, ackMode: Bool) {
         let session = Session(connection: connection, route: route, channel: channel, ackMode: ackMode)
-        sessions.withLock { $0[route.user, default: []].append(session) }
+        let (sessionCount, userCount) = sessions.withLock { table in
+            table[route.user, default: []].append(session)
+            return (sessionTotal.add(1, ordering: .relaxed).newValue, table.count)
+        }
+        Self.report(sessions: sessionCount, users: userCount)
     }
 
     /// Switches ack mode for a logged-in session.
@@ -53,17 +58,25 @@ public final class SessionRegistry: LocalDelivery {
     /// Removes the session; true if no other session of this user and device remains here.
     @discardableResult
     func remove(_ route: LiveRoute, connection: ConnectionID) -> Bool {
-        sessions.withLock { table in
+        let (lastOfDevice, sessionCount, userCount) = sessions.withLock { table in
+            let before = table[route.user]?.count ?? 0
             table[route.user]?.removeAll { $0.connection == connection }
+            let removed = before - (table[route.user]?.count ?? 0)
             if table[route.user]?.isEmpty == true { table[route.user] = nil }
-            return !(table[route.user]?.contains { $0.route.device == route.device } ?? false)
+            let lastOfDevice = !(table[route.user]?.contains { $0.route.device == route.device } ?? false)
+            return (lastOfDevice, sessionTotal.subtract(removed, ordering: .relaxed).newValue, table.count)
         }
+        Self.report(sessions: sessionCount, users: userCount)
+        return lastOfDevice
+    }
+
+    private static func report(sessions: Int, users: Int) {
+        GatewayMetrics.sessionsLoggedIn.set(sessions)
+        GatewayMetrics.usersOnline.set(users)
     }
 
     /// Sessions currently logged in (all users, all devices).
-    public var count: Int {
-        sessions.withLock { $0.values.reduce(0) { $0 + $1.count } }
-    }
+    public var count: Int { sessionTotal.load(ordering: .relaxed) }
 
     // MARK: LocalDelivery
 
@@ -96,6 +109,18 @@ public final class SessionRegistry: LocalDelivery {
         }
     }
 
+    public func broadcast(_ frame: PushFrame) {
+        let everyone = sessions.withLock { table in table.values.flatMap { $0 } }
+        for session in everyone { write(frame, to: session) }
+    }
+
+    /// Every logged-in session here, with its peer address.
+    public func snapshot() -> [(route: LiveRoute, remoteAddress: String)] {
+        sessions.withLock { table in
+            table.values.flatMap { $0 }.map { ($0.route, $0.channel.remoteAddress?.description ?? "?") }
+        }
+    }
+
     public func liveRoutes() -> [LiveRoute] {
         sessions.withLock { table in table.values.flatMap { $0.map(\.route) } }
     }
@@ -113,10 +138,12 @@ public final class SessionRegistry: LocalDelivery {
             // mark: drop it rather than buffer without bound. A message stays
             // in its inbox for PULL.
             logger.warning("slow consumer kicked", metadata: ["uid": "\(session.route.user)", "conn": "\(session.connection)"])
+            GatewayMetrics.slowConsumerKicks.increment()
             Self.kick(channel, reason: "slow consumer")
             return
         }
         let written = channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"))
+        GatewayMetrics.pushesWritten.increment()
         if let message = frame.messageID {
             let receipts = self.receipts
             let user = session.route.user

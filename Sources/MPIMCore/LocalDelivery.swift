@@ -35,6 +35,9 @@ public protocol LocalDelivery: Sendable {
     /// `device` (every device when nil), except `sparing`, and closes them.
     func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?)
 
+    /// Pushes `frame` to every logged-in session on this gateway.
+    func broadcast(_ frame: PushFrame)
+
     /// The sessions logged in on this gateway, for route refresh.
     func liveRoutes() -> [LiveRoute]
 }

@@ -5,7 +5,9 @@ import Logging
 import MPIMCore
 import Messaging
 import NIOPosix
+import Operations
 import Presence
+import Prometheus
 import RedisClient
 import ServiceLifecycle
 import Storage
@@ -20,7 +22,11 @@ public struct Daemon: Sendable {
 /// The composition root: opens the store, connects Redis, builds every
 /// service behind its protocol and orders them so that on shutdown the
 /// gateway drains first and Redis goes last.
-public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) async throws -> Daemon {
+///
+/// - Parameter metrics: the registry `main` bootstrapped swift-metrics with;
+///   `/metrics` renders it (empty when nil).
+public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
+                        metrics: PrometheusCollectorRegistry? = nil) async throws -> Daemon {
     let gatewayID = configuration.gateway.gatewayID
     func moduleLogger(_ module: String) -> Logger {
         var logger = Logger(label: "mpim.\(module)")
@@ -62,12 +68,22 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger) as
         services: GatewayServices(users: users, groups: groups, presence: presence, messages: messages),
         registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"))
 
+    let operations = OperationsServer(
+        configuration: .init(host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort),
+        router: OperationsRouter(
+            backend: DaemonOperations(
+                gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
+                presence: presence, metrics: metrics),
+            adminToken: configuration.adminToken, version: MPIMVersion.current),
+        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("operations"))
+
     let group = ServiceGroup(
         configuration: .init(
             services: [
                 .init(service: redis),
                 .init(service: presence),
                 .init(service: messages),
+                .init(service: operations),
                 .init(service: gateway),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -36,8 +36,12 @@ public struct DaemonConfiguration: Sendable {
     public var lockoutFailures = 5
     public var lockoutWindow: Duration = .seconds(60)
     public var lockoutDuration: Duration = .seconds(60)
-    /// HTTP port for metrics and admin (`[http] port`, `--http-port`).
+    /// HTTP port for metrics and admin (`[http] port`, `--http-port`); 0 picks a free one.
     public var httpPort = 8080
+    /// HTTP bind address (`[http] host`); the gateway's host when unset.
+    public var httpHost: String?
+    /// Bearer token for `/admin/*` (`[http] admin_token`); unset disables the admin API.
+    public var adminToken: String?
     /// Log level (`[log] level`).
     public var logLevel: Logger.Level = .info
 
@@ -85,6 +89,8 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("users", "lockout_window", 1...86400) { lockoutWindow = .seconds($0) }
         try reader.int("users", "lockout_seconds", 1...86400) { lockoutDuration = .seconds($0) }
         try reader.int("http", "port", 0...65535) { httpPort = $0 }
+        reader.read("http", "host") { httpHost = $0 }
+        reader.read("http", "admin_token") { adminToken = $0.isEmpty ? nil : $0 }
         if let level = file["log", "level"] {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw InvalidValue(section: "log", key: "level", value: level)

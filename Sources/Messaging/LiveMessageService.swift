@@ -26,7 +26,9 @@ public actor LiveMessageService: MessageService, Service {
         self.ledger = ledger
         self.logger = logger
         self.store = GroupCommit(maxBatch: 512) { batch in
-            try await database.storeMessages(batch)
+            let started = ContinuousClock.now
+            defer { MessagingMetrics.sqliteWrite.record(duration: .now - started) }
+            return try await database.storeMessages(batch)
         }
     }
 
@@ -48,6 +50,7 @@ public actor LiveMessageService: MessageService, Service {
     {
         guard try await users.exists(recipient) else { throw .noSuchUser }
         let stored = try await commit(OutgoingMessage(sender: sender, recipient: recipient, text: text, clientID: clientID))
+        MessagingMetrics.directAcknowledged.increment()
         if !stored.isRepeat {
             await presence.deliver(.message(stored.message), to: recipient)
         }
@@ -60,6 +63,7 @@ public actor LiveMessageService: MessageService, Service {
         _ = try await groups.members(of: group, asSeenBy: sender)
         let stored = try await commit(
             OutgoingMessage(sender: sender, conversation: .group(group), text: text, clientID: clientID))
+        MessagingMetrics.groupAcknowledged.increment()
         if !stored.isRepeat {
             // The sender's other sessions get it too; only the sending one is skipped.
             await presence.deliver(.message(stored.message), to: stored.recipients + [sender], skipping: origin)
@@ -92,7 +96,9 @@ public actor LiveMessageService: MessageService, Service {
 
     public func pull(for user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         await ledger.flush()
-        return try await database.run("pull", logger: logger) { try await $0.takeInbox(of: user, limit: limit) }
+        let messages = try await database.run("pull", logger: logger) { try await $0.takeInbox(of: user, limit: limit) }
+        MessagingMetrics.pulled.increment(by: messages.count)
+        return messages
     }
 
     public func history(of user: UserID, with peer: UserID, before: MessageID?, limit: Int)

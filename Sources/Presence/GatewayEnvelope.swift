@@ -5,10 +5,13 @@ import MPIMCore
 /// Wire forms:
 /// - `deliver <uid>[,<uid>...] <message id or 0>\n<push line>`: write the
 ///   push line (kept byte for byte) to those users' sessions there;
-/// - `kick <uid> <device> <since>\n<reason>`: close that session there.
+/// - `kick <uid> <device>\n<reason>`: close that session there (device `*`: all of the user's);
+/// - `broadcast\n<push line>`: write the line to every session there.
 public enum GatewayEnvelope: Sendable, Equatable {
     case deliver(users: [UserID], frame: PushFrame)
     case kick(user: UserID, device: String, reason: String)
+    /// Every session on the gateway.
+    case broadcast(frame: PushFrame)
 
     public var encoded: String {
         switch self {
@@ -16,6 +19,8 @@ public enum GatewayEnvelope: Sendable, Equatable {
             "deliver \(users.map(String.init).joined(separator: ",")) \(frame.messageID ?? 0)\n\(frame.line)"
         case .kick(let user, let device, let reason):
             "kick \(user) \(device)\n\(reason)"
+        case .broadcast(let frame):
+            "broadcast\n\(frame.line)"
         }
     }
 
@@ -33,6 +38,9 @@ public enum GatewayEnvelope: Sendable, Equatable {
             let users = tokens.compactMap { UserID($0) }.filter { $0 > 0 }
             guard !users.isEmpty, users.count == tokens.count else { return nil }
             self = .deliver(users: users, frame: PushFrame(line: body, messageID: message == 0 ? nil : message))
+        case "broadcast":
+            guard parts.count == 1, !body.isEmpty else { return nil }
+            self = .broadcast(frame: PushFrame(line: body, messageID: nil))
         case "kick":
             guard parts.count == 3, let user = UserID(parts[1]), user > 0, !parts[2].isEmpty, !body.isEmpty else {
                 return nil

@@ -10,7 +10,7 @@ extension LivePresenceService {
         guard !users.isEmpty else { return }
         let frame = push.frame
         // This gateway's own sessions never need Redis, even if routes are unreadable.
-        local.deliver(frame, to: users, skipping: skipping)
+        PresenceMetrics.delivered(local.deliver(frame, to: users, skipping: skipping).count, path: "in_process")
         let routes: [UserID: [RouteEntry]]
         do {
             routes = try await self.routes(of: users)
@@ -32,8 +32,36 @@ extension LivePresenceService {
         }
         do {
             _ = try await redis.pipeline(commands)
+            PresenceMetrics.delivered(recipientsByGateway.values.reduce(0) { $0 + $1.count },
+                                      path: configuration.queueMode.rawValue)
         } catch {
             logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
+        }
+    }
+
+    public func kick(_ user: UserID, device: String?, reason: String) async throws(MPIMError) -> Int {
+        // Local sessions go even if Redis cannot be read.
+        local.kick(user, device: device, reason: reason, sparing: nil)
+        let entries = try await routes(of: user).filter { device == nil || $0.device == device }
+        let remote = Set(entries.map(\.gateway)).subtracting([gatewayID])
+        let envelope = GatewayEnvelope.kick(user: user, device: device ?? "*", reason: reason)
+        do {
+            _ = try await redis.pipeline(remote.sorted().map { send(envelope, to: $0) })
+        } catch {
+            throw .internal("redis unavailable")
+        }
+        return entries.count
+    }
+
+    public func broadcast(_ push: Push) async throws(MPIMError) {
+        let frame = PushFrame(line: push.line, messageID: nil)
+        local.broadcast(frame)
+        do {
+            let members = try await redis.command(["SMEMBERS", RedisKeys.gateways])
+            let others = (members.array ?? []).compactMap(\.string).filter { $0 != gatewayID }
+            _ = try await redis.pipeline(others.map { send(.broadcast(frame: frame), to: $0) })
+        } catch {
+            throw .internal("redis unavailable")
         }
     }
 

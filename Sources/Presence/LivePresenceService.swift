@@ -96,7 +96,9 @@ public actor LivePresenceService: PresenceService, Service {
                 case .deliver(let users, let frame):
                     local.deliver(frame, to: users, skipping: nil)
                 case .kick(let user, let device, let reason):
-                    local.kick(user, device: device, reason: reason, sparing: nil)
+                    local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
+                case .broadcast(let frame):
+                    local.broadcast(frame)
                 case nil:
                     logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
                 }

@@ -38,6 +38,11 @@ public protocol PresenceService: Sendable {
     func setStatus(_ status: PresenceStatus, of user: UserID) async throws(MPIMError)
     /// Statuses as others see them (invisible reads offline), in order.
     func statuses(of users: [UserID]) async throws(MPIMError) -> [PresenceStatus]
+    /// Closes the user's sessions (on `device`, or all) on every gateway with
+    /// `KICKED reason=<reason>`; returns how many routes matched.
+    func kick(_ user: UserID, device: String?, reason: String) async throws(MPIMError) -> Int
+    /// Pushes to every session on every gateway.
+    func broadcast(_ push: Push) async throws(MPIMError)
     /// The user's live routes (QueryRoute).
     func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry]
     /// Pushes to every session of each user, except the session `skipping`:

@@ -38,7 +38,7 @@ public final class RouteCache: Sendable {
     /// Cached routes for the users that have fresh ones; counts queries and hits.
     func lookup(_ users: [UserID]) -> (found: [UserID: [RouteEntry]], generation: UInt64) {
         let now = ContinuousClock.now
-        return state.withLock { state in
+        let result = state.withLock { state in
             var found: [UserID: [RouteEntry]] = [:]
             for user in users {
                 if let entry = state.entries[user], now < entry.fetched.advanced(by: maxAge) {
@@ -49,6 +49,9 @@ public final class RouteCache: Sendable {
             state.counts.hits += found.count
             return (found, state.generation)
         }
+        PresenceMetrics.routeQueries(result.0.count, result: "hit")
+        PresenceMetrics.routeQueries(users.count - result.0.count, result: "miss")
+        return result
     }
 
     /// Stores fetched routes unless an invalidation happened since `generation`.
@@ -81,6 +84,7 @@ public final class RouteCache: Sendable {
 
     func countFailure(_ users: Int) {
         state.withLock { $0.counts.failures += users }
+        PresenceMetrics.routeQueries(users, result: "failure")
     }
 
     /// Queries, hits and failures since start.

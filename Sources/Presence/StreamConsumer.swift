@@ -68,7 +68,9 @@ struct StreamConsumer: Sendable {
             case .deliver(let users, let frame):
                 local.deliver(frame, to: users, skipping: nil)
             case .kick(let user, let device, let reason):
-                local.kick(user, device: device, reason: reason, sparing: nil)
+                local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
+            case .broadcast(let frame):
+                local.broadcast(frame)
             case nil:
                 logger.warning("dropped malformed stream entry", metadata: ["id": "\(entry.id)"])
             }

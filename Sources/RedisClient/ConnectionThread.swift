@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// What a connection thread and its callers share, guarded by one lock.
 struct ThreadShared<State: Sendable>: Sendable {
@@ -26,6 +27,7 @@ final class ConnectionThread<State: Sendable>: Sendable {
     let configuration: RedisConfiguration
     let logger: Logger
     private let name: String
+    private let label: String
 
     init(configuration: RedisConfiguration, label: String, logger: Logger, state: State) {
         var logger = logger
@@ -35,6 +37,7 @@ final class ConnectionThread<State: Sendable>: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.name = "redis-\(label)"
+        self.label = label
     }
 
     var isStopping: Bool { shared.withLock { $0.isStopping } }
@@ -97,6 +100,10 @@ final class ConnectionThread<State: Sendable>: Sendable {
     ) {
         var backoff = Backoff(min: configuration.reconnectBackoffMin, max: configuration.reconnectBackoffMax)
         var log = OutageLog(logger: logger)
+        let up = Meter(label: "mpim_redis_up", dimensions: [("connection", label)])
+        let reconnects = Counter(label: "mpim_redis_reconnects_total", dimensions: [("connection", label)])
+        var everConnected = false
+        up.set(0)
         while true {
             let attempt = ContinuousClock.now
             var served = false
@@ -104,7 +111,11 @@ final class ConnectionThread<State: Sendable>: Sendable {
                 served = true
                 backoff.reset()
                 log.connected()
+                if everConnected { reconnects.increment() }
+                everConnected = true
+                up.set(1)
             })
+            up.set(0)
             if isStopping { return }
             if failure == .timeout && served {
                 // The server was serving us, so it is most likely alive but slow: reconnect at once.

@@ -123,6 +123,13 @@ public struct AppDatabase: Sendable {
             }
             try db.create(index: "clientMessage_on_createdAt", on: "clientMessage", columns: ["createdAt"])
         }
+        migrator.registerMigration("v4: health probe") { db in
+            // One row rewritten by /healthz to prove the file is writable.
+            try db.create(table: "healthProbe") { t in
+                t.primaryKey("id", .integer)
+                t.column("checkedAt", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MPIMCore
 import MPIMDaemon
+import Metrics
+import Prometheus
 
 /// `mpimd`: parses flags and the config file, then runs the service group.
 @main
 struct Mpimd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mpimd", abstract: "The mpim instant-messaging daemon.")
+        commandName: "mpimd", abstract: "The mpim instant-messaging daemon.", version: MPIMVersion.current)
 
     @Option(help: "Config file (INI). Default: etc/mpimd.conf when it exists.")
     var config: String?
@@ -38,9 +41,11 @@ struct Mpimd: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         var logger = Logger(label: "mpimd")
         logger.logLevel = level
-        let daemon = try await buildDaemon(settings, logger: logger)
+        let daemon = try await buildDaemon(settings, logger: logger, metrics: metrics)
         try await daemon.serviceGroup.run()
     }
 

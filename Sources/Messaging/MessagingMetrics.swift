@@ -1,0 +1,10 @@
+import Metrics
+
+/// Messaging's metrics (exported by the daemon's /metrics; no-ops in unit tests).
+enum MessagingMetrics {
+    static let directAcknowledged = Counter(label: "mpim_messages_acknowledged_total", dimensions: [("kind", "direct")])
+    static let groupAcknowledged = Counter(label: "mpim_messages_acknowledged_total", dimensions: [("kind", "group")])
+    static let pulled = Counter(label: "mpim_deliveries_total", dimensions: [("path", "pull")])
+    /// One group-committed transaction of messages.
+    static let sqliteWrite = Timer(label: "mpim_sqlite_write_duration_seconds")
+}
