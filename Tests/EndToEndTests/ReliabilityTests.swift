@@ -339,6 +339,21 @@ final class RawSocket: @unchecked Sendable {
         guard sent == bytes.count else { throw TestFailure("send failed: errno \(errno)") }
     }
 
+    /// Everything the server sends until it closes the connection (or `limit` passes).
+    func readAll(within limit: Duration) -> String {
+        let deadline = ContinuousClock.now + limit
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Reads until the server closes the connection or `limit` passes, and
     /// returns the last few hundred bytes read (where a closing KICKED is).
     func drainUntilClosed(within limit: Duration) -> String {

@@ -99,6 +99,17 @@ final class DaemonProcess: Sendable {
         throw TestFailure("mpimd \(gatewayID) logged no `listening on 127.0.0.1:<port>` line within 30 s\n\(logTail())")
     }
 
+    /// The HTTP (metrics, health, admin) port of the running daemon, from its
+    /// latest `http listening on 127.0.0.1:<port>` line.
+    var httpPort: Int? {
+        guard let data = FileManager.default.contents(atPath: log.path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n").reversed().lazy.compactMap { line -> Int? in
+            guard let match = line.firstMatch(of: /http listening on 127\.0\.0\.1:(\d+)/) else { return nil }
+            return Int(match.1)
+        }.first
+    }
+
     /// The gateway port from the first `listening … 127.0.0.1:<port>` line written since `offset`
     /// (a line that says `http` before `listening` is the HTTP server's, not the gateway's).
     private func listeningPort(inLogFrom offset: Int) -> Int? {
