@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mpimd", targets: ["mpimd"]),
+        .executable(name: "mpim", targets: ["mpim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -143,6 +144,24 @@ let package = Package(
             ]
         ),
 
+        // The terminal chat client: a line-protocol connection library and the `mpim` executable.
+        .target(
+            name: "MPIMClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "mpim",
+            dependencies: [
+                "MPIMClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // What the test targets share: child processes started by pid, a private
         // redis-server, a line client, temporary folders, bounded waits.
         .target(
@@ -194,6 +213,15 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "mpimd",  // built before the suite runs; the tests launch the binary
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "MPIMClientTests",
+            dependencies: [
+                "MPIMClient",
+                "mpim",  // built before the suite runs; the tests launch the binary
+                "mpimd",
                 "TestSupport",
             ]
         ),
