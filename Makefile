@@ -16,10 +16,12 @@ run: release
 	scripts/run.sh
 
 # The whole suite, then the end-to-end scenarios again with the Redis
-# Streams transport ([redis_queue] mode = stream).
+# Streams transport ([redis_queue] mode = stream), then the terminal client
+# driven through tmux (skipped when tmux is missing).
 test: deps
 	swift test
 	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
+	scripts/tmux-client-test.sh
 
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release
