@@ -15,13 +15,13 @@ release: deps
 run: release
 	scripts/run.sh
 
-# The whole suite, then the end-to-end scenarios again with the Redis
-# Streams transport ([redis_queue] mode = stream), then the terminal client
-# driven through tmux (skipped when tmux is missing).
+# The whole suite, the terminal client driven through tmux (skipped when
+# tmux is missing), then the end-to-end scenarios again with the Redis
+# Streams transport ([redis_queue] mode = stream).
 test: deps
 	swift test
-	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
 	scripts/tmux-client-test.sh
+	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
 
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release
