@@ -38,9 +38,14 @@ extension LineClient {
         #expect(pushes == [], comment, sourceLocation: sourceLocation)
     }
 
-    /// Expects `PULL` to return no data lines.
+    /// Expects `PULL` to return no data lines. The failure shows the final line: its `count=`
+    /// tells a message the daemon pulled from a push that happened to arrive during the PULL.
     func expectEmptyPull(_ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let pulled = try await pull()
-        #expect(pulled == [], comment, sourceLocation: sourceLocation)
+        let (pulled, final) = try await multi("PULL")
+        guard final.hasPrefix("+OK pull_done") else {
+            throw failure("PULL ended with \"\(final)\" (data \(pulled)), expected \"+OK pull_done\"")
+        }
+        #expect(pulled == [], "[\(label)] PULL ended with \"\(final)\"\(comment.map { ": \($0)" } ?? "")",
+                sourceLocation: sourceLocation)
     }
 }
