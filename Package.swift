@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mpimd", targets: ["mpimd"]),
+        .executable(name: "mpim-bench", targets: ["mpim-bench"]),
         .executable(name: "mpim", targets: ["mpim"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -162,6 +164,17 @@ let package = Package(
             ]
         ),
 
+        // The load generator: speaks only the public line protocol, imports none of the daemon's modules.
+        .executableTarget(
+            name: "mpim-bench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
         // What the test targets share: child processes started by pid, a private
         // redis-server, a line client, temporary folders, bounded waits.
         .target(
@@ -222,6 +235,14 @@ let package = Package(
                 "MPIMClient",
                 "mpim",  // built before the suite runs; the tests launch the binary
                 "mpimd",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: [
+                "mpim-bench",
+                "mpimd",  // built before the suite runs; the smoke test launches both binaries
                 "TestSupport",
             ]
         ),

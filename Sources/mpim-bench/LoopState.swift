@@ -1,0 +1,207 @@
+import Histogram
+import NIOCore
+import NIOPosix
+
+/// Monotonic nanoseconds, comparable across the event loops of this process.
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    NIODeadline.now().uptimeNanoseconds
+}
+
+/// Whole microseconds between two `monotonicNanos()` readings, 0 if `end` is earlier,
+/// at most the histograms' ceiling of a minute.
+@inline(__always)
+func microseconds(from start: UInt64, to end: UInt64) -> UInt64 {
+    end > start ? min((end - start) / 1000, 60_000_000) : 0
+}
+
+/// The measured part of a run: what completes in `[start, end)` counts.
+struct MeasureWindow: Sendable {
+    var start: UInt64
+    var end: UInt64
+
+    /// Nothing is measured and nothing new is sent.
+    static let closed = MeasureWindow(start: .max, end: 0)
+
+    @inline(__always)
+    func contains(_ time: UInt64) -> Bool { time >= start && time < end }
+}
+
+/// Latencies in microseconds, up to a minute.
+typealias LatencyHistogram = Histogram<UInt64>
+
+func makeLatencyHistogram() -> LatencyHistogram {
+    LatencyHistogram(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+}
+
+/// The counters of one event loop (or, added up, of the whole run).
+struct Counters: Sendable, Equatable {
+    /// Over the whole run: commands written, replies to them, `+` replies among
+    /// those, and pushes carrying a bench stamp.
+    var sent = 0
+    var answered = 0
+    var acked = 0
+    var delivered = 0
+    /// Commands whose connection went away before their reply.
+    var lost = 0
+    /// `-ERR` replies, replies to nothing, KICKED, connections lost.
+    var errors = 0
+    /// Acks and deliveries that happened inside the measure window.
+    var ackedInWindow = 0
+    var deliveredInWindow = 0
+
+    var inFlight: Int { sent - answered - lost }
+
+    mutating func add(_ other: Counters) {
+        sent += other.sent
+        answered += other.answered
+        acked += other.acked
+        delivered += other.delivered
+        lost += other.lost
+        errors += other.errors
+        ackedInWindow += other.ackedInWindow
+        deliveredInWindow += other.deliveredInWindow
+    }
+}
+
+/// What one event loop measured, copied off the loop.
+struct LoopSnapshot: Sendable {
+    var counters = Counters()
+    var replyLatency = makeLatencyHistogram()
+    var deliveryLatency = makeLatencyHistogram()
+    var firstError: String?
+
+    mutating func add(_ other: LoopSnapshot) {
+        counters.add(other.counters)
+        replyLatency.add(other.replyLatency)
+        deliveryLatency.add(other.deliveryLatency)
+        firstError = firstError ?? other.firstError
+    }
+}
+
+/// Everything measured on one event loop. Only that loop touches it, so
+/// recording is plain arithmetic: no locks and no atomics on the hot path.
+final class LoopState {
+    var window = MeasureWindow.closed
+    var counters = Counters()
+    var replyLatency = makeLatencyHistogram()
+    var deliveryLatency = makeLatencyHistogram()
+    var firstError: String?
+    /// The roles that send on this loop, driven by `ticker` when the run has a fixed rate.
+    var senders: [any LoadDriver] = []
+    private var ticker: RepeatedTask?
+
+    @inline(__always)
+    func recordReply(ok: Bool, sentAt: UInt64, now: UInt64, line: ByteBuffer) {
+        counters.answered += 1
+        guard ok else {
+            recordError(String(buffer: line))
+            return
+        }
+        counters.acked += 1
+        if window.contains(now) {
+            counters.ackedInWindow += 1
+            replyLatency.record(microseconds(from: sentAt, to: now))
+        }
+    }
+
+    @inline(__always)
+    func recordDelivery(sentAt: UInt64, now: UInt64) {
+        counters.delivered += 1
+        if window.contains(now) {
+            counters.deliveredInWindow += 1
+            deliveryLatency.record(microseconds(from: sentAt, to: now))
+        }
+    }
+
+    func recordError(_ what: String) {
+        counters.errors += 1
+        if firstError == nil { firstError = what }
+    }
+
+    func recordLost(unanswered: Int) {
+        counters.lost += unanswered
+        recordError("connection closed by the server")
+    }
+
+    /// Starts every sender; with a fixed rate, also a 1 ms tick that sends what has come due.
+    func start(window: MeasureWindow, loadStart: UInt64, tick: Bool, on eventLoop: any EventLoop) {
+        self.window = window
+        for sender in senders { sender.start(at: loadStart) }
+        if tick {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            ticker = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(1), delay: .milliseconds(1)) { _ in
+                let state = bound.value
+                let now = monotonicNanos()
+                for sender in state.senders { sender.fill(now: now) }
+                if now >= state.window.end { state.ticker?.cancel() }
+            }
+        }
+    }
+
+    func stop() {
+        ticker?.cancel()
+        ticker = nil
+        window = .closed
+    }
+
+    func snapshot(histograms: Bool) -> LoopSnapshot {
+        var snapshot = LoopSnapshot(counters: counters, firstError: firstError)
+        if histograms {
+            snapshot.replyLatency = replyLatency
+            snapshot.deliveryLatency = deliveryLatency
+        }
+        return snapshot
+    }
+}
+
+/// Something on a loop that sends commands during the run.
+protocol LoadDriver: AnyObject {
+    func start(at time: UInt64)
+    /// Sends whatever the window (and, at a fixed rate, the schedule) allows at `now`.
+    func fill(now: UInt64)
+}
+
+/// The event loops of the run, each with its `LoopState`.
+struct Loops: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let loops: [any EventLoop]
+    let states: [NIOLoopBound<LoopState>]
+
+    init(threads: Int) async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        var loops: [any EventLoop] = []
+        var states: [NIOLoopBound<LoopState>] = []
+        for loop in group.makeIterator() {
+            loops.append(loop)
+            states.append(try await loop.submit { NIOLoopBound(LoopState(), eventLoop: loop) }.get())
+        }
+        self.loops = loops
+        self.states = states
+    }
+
+    var count: Int { loops.count }
+
+    /// Runs `body` on every loop with its state, and waits for all.
+    func onEach<T: Sendable>(_ body: @escaping @Sendable (Int, LoopState) throws -> T) async throws -> [T] {
+        var results: [T] = []
+        for index in loops.indices {
+            let state = states[index]
+            results.append(try await loops[index].submit { try body(index, state.value) }.get())
+        }
+        return results
+    }
+
+    /// All loops' figures added up.
+    func snapshot(histograms: Bool) async throws -> LoopSnapshot {
+        var total = LoopSnapshot()
+        for part in try await onEach({ _, state in state.snapshot(histograms: histograms) }) {
+            total.add(part)
+        }
+        return total
+    }
+
+    func shutdown() async {
+        try? await group.shutdownGracefully()
+    }
+}

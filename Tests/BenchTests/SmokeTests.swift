@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import mpim_bench
+
+/// mpim-bench run as a program against a real redis-server and mpimd, each on a
+/// free port and stopped by pid afterwards.
+@Suite("mpim-bench against a real mpimd", .serialized, .timeLimit(.minutes(2)))
+struct SmokeTests {
+    @Test("send: 4 pairs for a second deliver messages and say so in the key=value line")
+    func send() async throws {
+        try await withDaemon { port, pid in
+            let figures = try await runBench(["send", "--port", "\(port)", "--seconds", "1", "--warmup", "0.5",
+                                              "--pairs", "4", "--window", "4", "--server-pid", "\(pid)"])
+            #expect(figures["scenario"] == "send")
+            #expect(Int(figures["sends"] ?? "") ?? 0 > 0)
+            #expect(Int(figures["deliveries"] ?? "") ?? 0 > 0)
+            #expect(figures["errors"] == "0")
+            #expect(figures["missing"] == "0")
+            #expect(Int(figures["deliver_p50_us"] ?? "") ?? 0 > 0)
+            #expect(Int(figures["server_rss_kb"] ?? "") ?? 0 > 0)
+        }
+    }
+
+    @Test("group, connect and login complete against the same daemon", arguments: [
+        ["group", "--members", "3", "--window", "2", "--seconds", "0.5", "--warmup", "0"],
+        ["connect", "--connections", "20", "--seconds", "0"],
+        ["login", "--connections", "2", "--seconds", "0.5", "--warmup", "0"],
+    ])
+    func otherScenarios(arguments: [String]) async throws {
+        try await withDaemon { port, pid in
+            let figures = try await runBench(arguments + ["--port", "\(port)", "--server-pid", "\(pid)"])
+            #expect(figures["scenario"] == arguments[0])
+            #expect(figures["errors"] == "0")
+            switch arguments[0] {
+            case "group": #expect(Int(figures["deliveries"] ?? "") ?? 0 > 0)
+            case "connect": #expect(figures["established"] == "20")
+            default: #expect(Int(figures["logins"] ?? "") ?? 0 > 0)
+            }
+        }
+    }
+
+    @Test("--ping-only drives any line server: redis-server answers +PONG")
+    func pingOnly() async throws {
+        try await withRedisServer { redis in
+            let figures = try await runBench(["send", "--ping-only", "--port", "\(redis.port)", "--pairs", "2",
+                                              "--window", "2", "--seconds", "0.5", "--warmup", "0", "--json"])
+            #expect(figures["scenario"] == "ping")
+            #expect(Int(figures["pings"] ?? "") ?? 0 > 0)
+            #expect(figures["errors"] == "0")
+        }
+    }
+}
+
+// MARK: Support
+
+/// `name` beside the running test bundle (SwiftPM builds the test target's executable dependencies there).
+private func binary(_ name: String) throws -> String {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestFailure("no \(name) at \(path): run `swift build --build-tests` first")
+    }
+    return path
+}
+
+/// A redis-server and one mpimd (bcrypt cost 4, its own SQLite file, free ports),
+/// both stopped by pid when `body` ends.
+private func withDaemon(_ body: (_ port: Int, _ pid: Int32) async throws -> Void) async throws {
+    try await withRedisServer { redis in
+        let directory = try makeTemporaryDirectory(prefix: "mpim-bench-test")
+        let config = directory.appendingPathComponent("mpimd.conf")
+        try "[users]\nbcrypt_cost = 4\n".write(to: config, atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("mpimd.log")
+        let daemon = try ChildProcess(
+            name: "mpimd", executable: try binary("mpimd"),
+            arguments: ["--config", config.path, "--host", "127.0.0.1", "--port", "0", "--gateway-id", "bench-test",
+                        "--redis-host", "127.0.0.1", "--redis-port", "\(redis.port)",
+                        "--db", directory.appendingPathComponent("mpim.db").path, "--http-port", "0"],
+            directory: directory, log: log)
+        try await withCleanup {
+            let port = try await gatewayPort(of: daemon, log: log)
+            try await body(port, daemon.pid)
+        } cleanup: {
+            await daemon.stop()
+            if !keepTemporaryFiles { try? FileManager.default.removeItem(at: directory) }
+        }
+    }
+}
+
+/// Waits for mpimd's `listening on 127.0.0.1:<port>` line (not the HTTP server's).
+private func gatewayPort(of daemon: ChildProcess, log: URL) async throws -> Int {
+    var port: Int?
+    try await eventually("mpimd logs its gateway port", timeout: .seconds(30)) {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        port = text.split(separator: "\n")
+            .filter { $0.contains("gateway listening") }
+            .compactMap { $0.firstMatch(of: /127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) } }
+            .first
+        return port != nil || !daemon.isRunning
+    }
+    guard let port else { throw TestFailure("mpimd \(daemon.exitDescription) before listening\n\(logTail(log))") }
+    return port
+}
+
+/// Runs mpim-bench to its end and returns the figures of its last `scenario=…` line
+/// (or of its JSON object, with --json).
+private func runBench(_ arguments: [String]) async throws -> [String: String] {
+    let directory = try makeTemporaryDirectory(prefix: "mpim-bench-run")
+    defer { if !keepTemporaryFiles { try? FileManager.default.removeItem(at: directory) } }
+    let log = directory.appendingPathComponent("bench.log")
+    let bench = try ChildProcess(name: "mpim-bench", executable: try binary("mpim-bench"), arguments: arguments,
+                                 directory: directory, log: log)
+    guard await bench.waitForExit(timeout: .seconds(60)) else {
+        await bench.kill()
+        throw TestFailure("mpim-bench \(arguments.joined(separator: " ")) did not finish within 60 s\n\(logTail(log))")
+    }
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    guard bench.exitDescription == "exited with status 0" else {
+        throw TestFailure("mpim-bench \(arguments.joined(separator: " ")) \(bench.exitDescription)\n\(output)")
+    }
+    if let json = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        return object.mapValues { "\($0)" }
+    }
+    guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("scenario=") }) else {
+        throw TestFailure("mpim-bench printed no scenario=… line:\n\(output)")
+    }
+    return Figures.parse(keyValueLine: String(line))
+}

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# make bench: the standard benchmark table of mpim, written into Docs/BENCHMARKS.md.
+#
+# Builds mpimd and mpim-bench in release mode, starts a private redis-server and
+# two mpimd gateways (bcrypt cost 4) on free 127.0.0.1 ports in a temporary
+# folder, runs the standard rows one after another, and replaces the part of
+# Docs/BENCHMARKS.md between its "bench:results" markers with the figures, the
+# machine they were measured on and the exact commands. Every process it starts
+# is stopped by pid when it ends, however it ends.
+#
+#   scripts/bench.sh [--no-build]
+#   BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_OUTPUT=Docs/BENCHMARKS.md BENCH_CONNECTIONS=10000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${BENCH_SECONDS:-5}
+warmup=${BENCH_WARMUP:-1}
+output=${BENCH_OUTPUT:-Docs/BENCHMARKS.md}
+idle_connections=${BENCH_CONNECTIONS:-10000}
+build=1
+[ "${1:-}" = "--no-build" ] && build=0
+
+# The 10k-connection row needs ~2 descriptors per connection in this shell's
+# children (the bench's socket and the daemon's), so raise the soft limit.
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+if [ "$build" = 1 ]; then
+    swift build -c release --product mpimd
+    swift build -c release --product mpim-bench
+fi
+bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+for program in mpimd mpim-bench; do
+    [ -x "$bin/$program" ] || { echo "no $bin/$program: run without --no-build" >&2; exit 1; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mpim-bench.XXXXXX")
+pids=()
+cleanup() {
+    local status=$?
+    # Gateways first (they unbind their sessions in Redis), Redis last.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        local pid=${pids[$i]}
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    if [ "$status" -ne 0 ] && [ -z "${BENCH_KEEP:-}" ]; then
+        echo "bench failed; logs were in $work (set BENCH_KEEP=1 to keep them)" >&2
+    fi
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A loopback port nobody answers on.
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$work" --logfile "$work/redis.log" &
+redis_pid=$!
+pids+=("$redis_pid")
+for _ in $(seq 1 100); do
+    redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.05
+done
+redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null
+
+# Fast password hashing (as in the tests) and no per-connection line limit: the
+# bench measures the server, not its rate limiter (2000 lines/s by default).
+cat >"$work/mpimd.conf" <<EOF
+[users]
+bcrypt_cost = 4
+
+[gateway]
+max_lines_per_second = 10000000
+EOF
+
+# start_daemon <gateway id>: sets daemon_pid and daemon_port.
+start_daemon() {
+    local id=$1 log="$work/$1.log"
+    "$bin/mpimd" --config "$work/mpimd.conf" --host 127.0.0.1 --port 0 --gateway-id "$id" \
+        --redis-host 127.0.0.1 --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 >"$log" 2>&1 &
+    daemon_pid=$!
+    pids+=("$daemon_pid")
+    daemon_port=""
+    for _ in $(seq 1 300); do
+        daemon_port=$(grep -o 'gateway listening on 127\.0\.0\.1:[0-9]*' "$log" | head -n 1 | sed 's/.*://' || true)
+        [ -n "$daemon_port" ] && return
+        kill -0 "$daemon_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "mpimd $id did not start:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+}
+start_daemon bench-a
+gw1=$daemon_port gw1_pid=$daemon_pid
+start_daemon bench-b
+gw2=$daemon_port gw2_pid=$daemon_pid
+
+# run_row <kind> <label> <mpim-bench arguments…>: runs one row, keeps its key=value
+# line, and the command as the docs show it (ports and pids by name).
+rows="$work/rows"
+: >"$rows"
+run_row() {
+    local kind=$1 label=$2
+    shift 2
+    local shown=() actual=() arg
+    for arg in "$@"; do
+        case $arg in
+            @GW1) actual+=("$gw1"); shown+=('$GW1') ;;
+            @GW2) actual+=("$gw2"); shown+=('$GW2') ;;
+            @REDIS) actual+=("$redis_port"); shown+=('$REDIS') ;;
+            @GW1_PID) actual+=("$gw1_pid"); shown+=('$GW1_PID') ;;
+            @GW2_PID) actual+=("$gw2_pid"); shown+=('$GW2_PID') ;;
+            @REDIS_PID) actual+=("$redis_pid"); shown+=('$REDIS_PID') ;;
+            *) actual+=("$arg"); shown+=("$arg") ;;
+        esac
+    done
+    echo "== $label: mpim-bench ${shown[*]}" >&2
+    "$bin/mpim-bench" "${actual[@]}" >"$work/row.out" 2>"$work/row.err" || {
+        echo "mpim-bench failed:" >&2
+        cat "$work/row.out" "$work/row.err" >&2
+        exit 1
+    }
+    sed '$d' "$work/row.out" >&2
+    local figures
+    figures=$(tail -n 1 "$work/row.out")
+    echo "$figures" >&2
+    printf '%s\t%s\t%s\t%s\n' "$kind" "$label" "mpim-bench ${shown[*]}" "$figures" >>"$rows"
+}
+
+timing=(--seconds "$seconds" --warmup "$warmup")
+run_row msg "1:1, 1 pair, window 1" \
+    send --port @GW1 --pairs 1 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1, 64 pairs, window 1" \
+    send --port @GW1 --pairs 64 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1, 64 pairs, window 16" \
+    send --port @GW1 --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1 cross-gateway, 64 pairs, window 16" \
+    send --port @GW1 --port @GW2 --pairs 64 --window 16 --payload 64 "${timing[@]}" \
+    --server-pid @GW1_PID --server-pid @REDIS_PID --server-pid @GW2_PID
+run_row msg "group of 100 online, window 16" \
+    group --port @GW1 --groups 1 --members 100 --window 16 --payload 64 "${timing[@]}" \
+    --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row login "login, 16 connections" \
+    login --port @GW1 --connections 16 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row ping "mpim-bench PING -> redis-server" \
+    send --ping-only --port @REDIS --pairs 64 --window 16 "${timing[@]}" --server-pid @REDIS_PID
+run_row ping "mpim-bench PING -> mpimd" \
+    send --ping-only --port @GW1 --pairs 64 --window 16 "${timing[@]}" --server-pid @GW1_PID
+run_row connect "$idle_connections idle logged-in connections" \
+    connect --port @GW1 --connections "$idle_connections" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
+
+redis_command="redis-benchmark -h 127.0.0.1 -p \$REDIS -c 50 -t ping_inline -q"
+echo "== reference: $redis_command" >&2
+redis_result=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c 50 -t ping_inline -q 2>&1 | tr '\r' '\n' | grep -E 'requests per second' | tail -n 1 | sed 's/^ *//')
+echo "$redis_result" >&2
+# "PING_INLINE: 98039.22 requests per second, p50=0.263 msec"
+redis_rps=$(echo "$redis_result" | grep -o '[0-9.]* requests per second' | cut -d ' ' -f 1 || true)
+redis_p50=$(echo "$redis_result" | grep -o 'p50=[0-9.]*' | cut -d = -f 2 || true)
+
+# --- The results section -------------------------------------------------------
+
+commit=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- Sources Package.swift Package.resolved 2>/dev/null || commit="$commit + uncommitted changes"
+cpu_model=$(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //' || echo unknown)
+memory=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+swift_version=$(swift --version 2>&1 | grep -o 'Swift version [^ ]*' | head -n 1)
+redis_version=$(redis-server --version | grep -o 'v=[^ ]*' | sed 's/v=//')
+
+section="$work/section.md"
+awk -F'\t' -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v commit="$commit" -v nproc="$(nproc)" \
+    -v cpu="$cpu_model" -v memory="$memory" -v kernel="$(uname -r)" -v swift="$swift_version" \
+    -v redis="$redis_version" -v seconds="$seconds" -v warmup="$warmup" \
+    -v redis_command="$redis_command" -v redis_rps="$redis_rps" -v redis_p50="$redis_p50" '
+function ms(us) { return sprintf(us < 100 ? "%.3f" : "%.2f", us / 1000) }
+function lat(prefix) { return ms(f[prefix "_p50_us"]) " / " ms(f[prefix "_p99_us"]) " / " ms(f[prefix "_p999_us"]) " / " ms(f[prefix "_max_us"]) }
+function pct(key) { return (key in f) ? sprintf("%.0f%%", f[key]) : "–" }
+# f[key] = value for the key=value line of row i
+function load(i,    words, w, eq) {
+    delete f
+    split(line[i], words, " ")
+    for (w in words) { eq = index(words[w], "="); f[substr(words[w], 1, eq - 1)] = substr(words[w], eq + 1) }
+}
+function rate(key) { return sprintf("%.0f", f[key]) }
+{
+    kind[NR] = $1; label[NR] = $2; command[NR] = $3; line[NR] = $4; n = NR
+}
+END {
+    print "<!-- bench:results:start (written by scripts/bench.sh; edit the prose outside these markers) -->"
+    print ""
+    print "## Results"
+    print ""
+    print "Measured " date " at commit `" commit "` by `make bench` (`scripts/bench.sh`)."
+    print ""
+    print "- Machine: " nproc " cores (" cpu "), " memory " memory, Linux " kernel
+    print "- " swift ", release build; redis-server " redis
+    print "- mpimd: bcrypt cost 4, `max_lines_per_second = 10000000`, SQLite and Redis on the same machine; the bench, the"
+    print "  daemons and Redis share the " nproc " cores"
+    print "- Each load row: " warmup " s warm-up, then " seconds " s measured; 64-byte message texts"
+    print ""
+    print "### Messages"
+    print ""
+    print "Latency columns are p50 / p99 / p99.9 / max in milliseconds. CPU is percent of one core"
+    print "over the measured seconds (200% = both cores)."
+    print ""
+    print "| row | sends/s | pushes/s | SEND → +OK (ms) | SEND → push (ms) | errors | mpimd CPU | redis CPU | bench CPU |"
+    print "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |"
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "msg" && kind[i] != "login") continue
+        load(i)
+        mpimd = pct("server_cpu_pct")
+        if ("server3_cpu_pct" in f) mpimd = mpimd " + " pct("server3_cpu_pct")
+        if (kind[i] == "login")
+            printf "| %s | %s logins/s | – | LOGIN: %s | – | %d | %s | %s | %s |\n", label[i], rate("logins_per_s"), lat("login"), f["errors"], mpimd, pct("server2_cpu_pct"), pct("bench_cpu_pct")
+        else
+            printf "| %s | %s | %s | %s | %s | %d%s | %s | %s | %s |\n", label[i], rate("sends_per_s"), rate("deliveries_per_s"), lat("send"), lat("deliver"), f["errors"], (f["missing"] > 0 ? " (" f["missing"] " missing)" : ""), mpimd, pct("server2_cpu_pct"), pct("bench_cpu_pct")
+    }
+    print ""
+    print "### Connections"
+    print ""
+    print "| row | logged in | connect + greeting + REGISTER /s | connect → greeting (ms) | REGISTER → +OK (ms) | mpimd RSS per connection | errors |"
+    print "| --- | ---: | ---: | --- | --- | ---: | ---: |"
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "connect") continue
+        load(i)
+        printf "| %s | %d | %s | %s | %s | %.1f KiB (%.0f → %.0f MiB) | %d |\n", label[i], f["open_after_hold"], rate("connects_per_s"), lat("connect"), lat("register"), f["rss_per_conn_bytes"] / 1024, f["server_rss_kb_before"] / 1024, f["server_rss_kb"] / 1024, f["errors"]
+    }
+    print ""
+    print "### The bench is not the bottleneck"
+    print ""
+    print "The same bench process, PING lines instead of SENDs (hidden `--ping-only`, which counts"
+    print "`+PONG` / `+OK pong`), against Redis and against mpimd; and `redis-benchmark` on the same Redis."
+    print ""
+    print "| target | replies/s | PING → reply (ms) | target CPU | bench CPU |"
+    print "| --- | ---: | --- | ---: | ---: |"
+    for (i = 1; i <= n; i++) {
+        if (kind[i] != "ping") continue
+        load(i)
+        printf "| %s | %s | %s | %s | %s |\n", label[i], rate("pings_per_s"), lat("ping"), pct("server_cpu_pct"), pct("bench_cpu_pct")
+    }
+    printf "| `%s` (50 connections, no pipelining) | %.0f | p50 %s | | |\n", redis_command, redis_rps, redis_p50
+    print ""
+    print "### Commands"
+    print ""
+    print "`$GW1`, `$GW2` are the two gateways, `$REDIS` the Redis port, `$…_PID` their pids."
+    print ""
+    print "```sh"
+    for (i = 1; i <= n; i++) print command[i]
+    print redis_command
+    print "```"
+    print ""
+    print "<details><summary>Raw key=value lines</summary>"
+    print ""
+    print "```"
+    for (i = 1; i <= n; i++) print line[i]
+    print "```"
+    print ""
+    print "</details>"
+    print ""
+    print "<!-- bench:results:end -->"
+}' "$rows" >"$section"
+
+# Splice the section into the doc between the markers (or append it).
+if [ -f "$output" ] && grep -q '<!-- bench:results:start' "$output"; then
+    awk -v section="$section" '
+        /<!-- bench:results:start/ { while ((getline l < section) > 0) print l; skip = 1; next }
+        /<!-- bench:results:end/ { skip = 0; next }
+        !skip { print }' "$output" >"$work/doc.md"
+    cp "$work/doc.md" "$output"
+else
+    { [ -f "$output" ] && cat "$output" && echo; cat "$section"; } >"$work/doc.md"
+    cp "$work/doc.md" "$output"
+fi
+echo "wrote the results into $output" >&2
