@@ -1,5 +1,5 @@
 # mpim: `make run` to chat, `make test` to prove it.
-.PHONY: all deps build release run test conformance clean
+.PHONY: all deps build release run test conformance bench clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: deps
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release
 	python3 ../shared/conformance/run.py
+
+# The standard benchmark table (release build, a private Redis and two
+# gateways), written into Docs/BENCHMARKS.md.
+bench: deps
+	scripts/bench.sh
 
 clean:
 	rm -rf .build .run
