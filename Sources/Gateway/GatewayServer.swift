@@ -47,19 +47,25 @@ public final class GatewayServer: Service {
     private let open = Mutex<[ConnectionID: any Channel]>([:])
     private let boundPort = Mutex<Int?>(nil)
 
+    /// Awaited before the listener binds (presence being able to receive).
+    private let readiness: @Sendable () async -> Void
+
     public init(configuration: Configuration, services: GatewayServices, registry: SessionRegistry,
-                eventLoopGroup: any EventLoopGroup, logger: Logger) {
+                eventLoopGroup: any EventLoopGroup, logger: Logger,
+                readiness: @escaping @Sendable () async -> Void = {}) {
         self.configuration = configuration
         self.services = services
         self.registry = registry
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.readiness = readiness
     }
 
     /// The port actually bound, once listening.
     public var port: Int? { boundPort.withLock { $0 } }
 
     public func run() async throws {
+        await readiness()
         let maxLine = configuration.maxLineBytes
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         let server = try await ServerBootstrap(group: eventLoopGroup)

@@ -142,13 +142,19 @@ public final class SessionRegistry: LocalDelivery {
             Self.kick(channel, reason: "slow consumer")
             return
         }
-        let written = channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"))
         GatewayMetrics.pushesWritten.increment()
-        if let message = frame.messageID {
-            let receipts = self.receipts
-            let user = session.route.user
-            let awaitingAck = session.ackMode
-            written.whenSuccess { receipts.pushed(message, to: user, awaitingAck: awaitingAck) }
+        guard let message = frame.messageID else {
+            channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"), promise: nil)
+            return
         }
+        // The receipt is attached before the write is issued, so it runs on the
+        // event loop the moment the bytes are written — before that channel can
+        // read the client's next line (a PULL must never return this message).
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let receipts = self.receipts
+        let user = session.route.user
+        let awaitingAck = session.ackMode
+        written.futureResult.whenSuccess { receipts.pushed(message, to: user, awaitingAck: awaitingAck) }
+        channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"), promise: written)
     }
 }

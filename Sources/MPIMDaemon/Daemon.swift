@@ -66,7 +66,12 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
     let gateway = GatewayServer(
         configuration: configuration.gateway,
         services: GatewayServices(users: users, groups: groups, presence: presence, messages: messages),
-        registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"))
+        registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"),
+        readiness: { [logger = moduleLogger("gateway")] in
+            if await !presence.waitUntilReady(upTo: .seconds(2)) {
+                logger.warning("accepting connections before Redis delivery is ready; pushes from other gateways may wait for PULL")
+            }
+        })
 
     let operations = OperationsServer(
         configuration: .init(host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort),

@@ -121,6 +121,25 @@ public actor LivePresenceService: PresenceService, Service {
         }
     }
 
+    /// Waits, at most `limit`, until envelopes from other gateways can reach
+    /// this one (subscribed; in stream mode, the consumer group exists), so
+    /// the gateway does not accept logins whose pushes would be dropped.
+    /// False if Redis did not allow it in time (the daemon then runs degraded).
+    public nonisolated func waitUntilReady(upTo limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        if let streamConsumer {
+            while (try? await streamConsumer.ensureGroup()) == nil {
+                guard ContinuousClock.now < deadline else { return false }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        while !subscriber.isSubscribed {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     // MARK: Service
 
     public func run() async throws {

@@ -37,9 +37,11 @@ struct StreamConsumer: Sendable {
         }
     }
 
-    private func ensureGroup() async throws {
+    func ensureGroup() async throws {
         do {
-            _ = try await connection.command(["XGROUP", "CREATE", stream, RedisKeys.streamGroup, "$", "MKSTREAM"])
+            // From the stream's start: what other gateways added before this
+            // gateway first made its group is for it too.
+            _ = try await connection.command(["XGROUP", "CREATE", stream, RedisKeys.streamGroup, "0", "MKSTREAM"])
         } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
             // Already there.
         }
