@@ -51,3 +51,17 @@ public enum GatewayEnvelope: Sendable, Equatable {
         }
     }
 }
+
+extension GatewayEnvelope {
+    /// Carries the envelope out on this gateway's sessions. Never blocks.
+    func apply(to local: any LocalDelivery) {
+        switch self {
+        case .deliver(let users, let frame):
+            PresenceMetrics.delivered(local.deliver(frame, to: users, skipping: nil).count, path: "in_process")
+        case .kick(let user, let device, let reason):
+            local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
+        case .broadcast(let frame):
+            local.broadcast(frame)
+        }
+    }
+}

@@ -92,16 +92,11 @@ public actor LivePresenceService: PresenceService, Service {
                     routeCache.invalidate(users)
                     return
                 }
-                switch GatewayEnvelope(decoding: payload) {
-                case .deliver(let users, let frame):
-                    local.deliver(frame, to: users, skipping: nil)
-                case .kick(let user, let device, let reason):
-                    local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
-                case .broadcast(let frame):
-                    local.broadcast(frame)
-                case nil:
+                guard let envelope = GatewayEnvelope(decoding: payload) else {
                     logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
+                    return
                 }
+                envelope.apply(to: local)
             })
         if configuration.queueMode == .stream {
             // Its own connection, whose timeout outlasts the blocking read.

@@ -66,16 +66,11 @@ struct StreamConsumer: Sendable {
     private func deliver(_ entries: [(id: String, payload: [UInt8])]) async throws {
         guard !entries.isEmpty else { return }
         for entry in entries {
-            switch GatewayEnvelope(decoding: entry.payload) {
-            case .deliver(let users, let frame):
-                local.deliver(frame, to: users, skipping: nil)
-            case .kick(let user, let device, let reason):
-                local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
-            case .broadcast(let frame):
-                local.broadcast(frame)
-            case nil:
+            guard let envelope = GatewayEnvelope(decoding: entry.payload) else {
                 logger.warning("dropped malformed stream entry", metadata: ["id": "\(entry.id)"])
+                continue
             }
+            envelope.apply(to: local)
         }
         _ = try await connection.command(["XACK", stream, RedisKeys.streamGroup] + entries.map(\.id))
     }

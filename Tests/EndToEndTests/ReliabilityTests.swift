@@ -357,17 +357,7 @@ final class RawSocket: @unchecked Sendable {
     /// Reads until the server closes the connection or `limit` passes, and
     /// returns the last few hundred bytes read (where a closing KICKED is).
     func drainUntilClosed(within limit: Duration) -> String {
-        let deadline = ContinuousClock.now + limit
-        var tail: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            tail = Array((tail + buffer[0..<count]).suffix(512))
-        }
-        return String(decoding: tail, as: UTF8.self)
+        String(readAll(within: limit).suffix(512))
     }
 
     func close() {
