@@ -35,15 +35,18 @@ public final class OperationsServer: Service {
     }
 
     public func run() async throws {
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
+        let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+        do {
+            server = try await bind()
+        } catch {
+            // Chat goes on without metrics and admin; a busy port must not take
+            // the gateway down with it.
+            logger.error("http listener not started; metrics, health and admin are unavailable", metadata: [
+                "address": "\(configuration.host):\(configuration.port)", "error": "\(error)",
+            ])
+            try? await gracefulShutdown()
+            return
+        }
         let port = server.channel.localAddress?.port ?? configuration.port
         logger.info("http listening on \(configuration.host):\(port) (metrics, healthz, admin)")
         try await withGracefulShutdownHandler {
@@ -57,6 +60,20 @@ public final class OperationsServer: Service {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
+    }
+
+    private func bind() async throws
+        -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    {
+        try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
