@@ -5,8 +5,7 @@ import Testing
 
 /// A real SQLite file in a fresh temporary folder.
 func temporaryDatabase() throws -> (AppDatabase, path: String) {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-storage-\(UUID().uuidString)")
-    let path = folder.appendingPathComponent("mpim.db").path
+    let path = scratchDatabasePath()
     return (try AppDatabase.open(.init(path: path)), path)
 }
 

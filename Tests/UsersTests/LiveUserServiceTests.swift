@@ -10,8 +10,7 @@ import Testing
 @Suite("User service")
 struct LiveUserServiceTests {
     private func makeService(failures: Int = 5) throws -> LiveUserService<ContinuousClock> {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
-        let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
+        let database = try AppDatabase.open(.init(path: scratchDatabasePath()))
         return LiveUserService(
             database: database, cache: DisabledCache(), hashingPool: .singleton,
             configuration: .init(bcryptCost: 4, throttle: .init(failures: failures)),
@@ -58,8 +57,7 @@ struct LiveUserServiceTests {
 
     @Test("passwords are stored hashed, not in clear")
     func hashed() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpim-users-\(UUID().uuidString)")
-        let database = try AppDatabase.open(.init(path: folder.appendingPathComponent("mpim.db").path))
+        let database = try AppDatabase.open(.init(path: scratchDatabasePath()))
         let users = LiveUserService(database: database, cache: DisabledCache(), hashingPool: .singleton,
                                     configuration: .init(bcryptCost: 4), clock: ContinuousClock(), logger: Logger(label: "test"))
         _ = try await users.register(username: "frank", password: "plaintext")
