@@ -71,7 +71,7 @@ private func withDaemon(_ body: (_ port: Int, _ pid: Int32) async throws -> Void
     try await withRedisServer { redis in
         let directory = try makeTemporaryDirectory(prefix: "mpim-bench-test")
         let config = directory.appendingPathComponent("mpimd.conf")
-        try "[users]\nbcrypt_cost = 4\n".write(to: config, atomically: true, encoding: .utf8)
+        try "[users]\nbcrypt_cost = 4\n".write(to: config, atomically: false, encoding: .utf8)
         let log = directory.appendingPathComponent("mpimd.log")
         let daemon = try ChildProcess(
             name: "mpimd", executable: try binary("mpimd"),

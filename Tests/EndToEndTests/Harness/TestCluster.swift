@@ -41,7 +41,7 @@ final class TestCluster: Sendable {
                 config[section, "port"] = "\(redis.port)"
             }
             let configFile = directory.appendingPathComponent("mpimd.conf")
-            try config.text.write(to: configFile, atomically: true, encoding: .utf8)
+            try config.text.write(to: configFile, atomically: false, encoding: .utf8)
             for n in 1...gateways {
                 let daemon = try await DaemonProcess.start(
                     gatewayID: "gateway-\(n)", redisPort: redis.port, database: cluster.database,

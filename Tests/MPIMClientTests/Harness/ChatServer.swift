@@ -27,7 +27,7 @@ final class ChatServer: Sendable {
     /// Starts `mpimd --port <port>` and waits for its `gateway listening on 127.0.0.1:<port>` line.
     func start() async throws {
         let configFile = directory.appendingPathComponent("mpimd.conf")
-        try "[users]\nbcrypt_cost = 4\n".write(to: configFile, atomically: true, encoding: .utf8)
+        try "[users]\nbcrypt_cost = 4\n".write(to: configFile, atomically: false, encoding: .utf8)
         let logStart = (try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int) ?? 0
         let process = try ChildProcess(
             name: "mpimd :\(port)", executable: try siblingBinary("mpimd", override: "MPIMD"),
