@@ -30,7 +30,7 @@ final class Session {
         case close
     }
 
-    /// Messages taken from the inbox per store round trip during PULL.
+    /// Messages taken from the mailbox per store round trip during PULL.
     static let pullChunk = 500
 
     let connection: ConnectionID

@@ -136,7 +136,7 @@ public final class SessionRegistry: LocalDelivery {
         guard channel.isWritable else {
             // The client stopped reading and its backlog passed the high-water
             // mark: drop it rather than buffer without bound. A message stays
-            // in its inbox for PULL.
+            // owed in its mailbox for PULL.
             logger.warning("slow consumer kicked", metadata: ["uid": "\(session.route.user)", "conn": "\(session.connection)"])
             GatewayMetrics.slowConsumerKicks.increment()
             Self.kick(channel, reason: "slow consumer")

@@ -16,7 +16,7 @@ extension LivePresenceService {
             routes = try await self.routes(of: users)
         } catch {
             // Redis down: remote sessions miss the push; a message stays in
-            // the inbox and reaches them through PULL.
+            // the mailbox and reaches them through PULL.
             logger.debug("route query failed; remote push skipped", metadata: ["users": "\(users.count)"])
             return
         }
