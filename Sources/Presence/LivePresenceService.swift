@@ -316,9 +316,9 @@ public actor LivePresenceService: PresenceService, Service {
 
     func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }
 
+    /// A Redis PX/PEXPIRE argument: whole milliseconds, at least 1.
     func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return String(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        String(max(1, duration.wholeMilliseconds))
     }
 
     /// Route entries from an HGETALL-shaped reply.
@@ -328,5 +328,13 @@ public actor LivePresenceService: PresenceService, Service {
             guard let device = fields[index].string, let value = fields[index + 1].string else { return nil }
             return RouteEntry(device: device, value: value)
         }
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds (rounded down).
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

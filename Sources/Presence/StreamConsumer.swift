@@ -48,9 +48,9 @@ struct StreamConsumer: Sendable {
     }
 
     private func read(from position: String) async throws -> [(id: String, payload: [UInt8])] {
-        let milliseconds = blockTime.components.seconds * 1000 + blockTime.components.attoseconds / 1_000_000_000_000_000
         let reply = try await connection.command([
-            "XREADGROUP", "GROUP", RedisKeys.streamGroup, gateway, "COUNT", String(batch), "BLOCK", String(milliseconds),
+            "XREADGROUP", "GROUP", RedisKeys.streamGroup, gateway, "COUNT", String(batch),
+            "BLOCK", String(blockTime.wholeMilliseconds),
             "STREAMS", stream, position,
         ])
         // [[stream, [[id, [field, value, ...]], ...]]]

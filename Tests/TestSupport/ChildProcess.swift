@@ -22,39 +22,11 @@ public final class ChildProcess: Sendable {
         self.name = name
         self.log = log
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        guard let addChdir = glibcAddChdir, let addClosefrom = glibcAddClosefrom else {
-            throw TestFailure("this C library lacks posix_spawn_file_actions_addchdir_np/addclosefrom_np (glibc >= 2.34)")
+        pid = try spawnWithCleanSignals(executable: executable, arguments: arguments, directory: directory.path) {
+            posix_spawn_file_actions_addopen(&$0, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&$0, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&$0, 1, 2)
         }
-        _ = addClosefrom(&actions, 3)
-        _ = addChdir(&actions, directory.path)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw TestFailure("could not start \(name) (\(executable)): \(String(cString: strerror(result)))")
-        }
-        self.pid = pid
     }
 
     /// Reaps the process if it has exited; never blocks.
@@ -105,6 +77,47 @@ public final class ChildProcess: Sendable {
         let signal = raw & 0x7f
         return signal == 0 ? "exited with status \((raw >> 8) & 0xff)" : "was killed by signal \(signal)"
     }
+}
+
+/// `posix_spawn`s `executable` with an empty signal mask and default signal
+/// dispositions (a child of a Swift concurrency thread would otherwise inherit
+/// a blocked SIGTERM), inheriting no file descriptor above 2. `descriptors`
+/// sets up 0, 1 and 2; `directory` is the child's working directory.
+public func spawnWithCleanSignals(
+    executable: String, arguments: [String], directory: String? = nil,
+    descriptors: (inout posix_spawn_file_actions_t) -> Void
+) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    descriptors(&actions)
+    guard let addChdir = glibcAddChdir, let addClosefrom = glibcAddClosefrom else {
+        throw TestFailure("this C library lacks posix_spawn_file_actions_addchdir_np/addclosefrom_np (glibc >= 2.34)")
+    }
+    _ = addClosefrom(&actions, 3)
+    if let directory { _ = addChdir(&actions, directory) }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    sigdelset(&defaults, SIGKILL)
+    sigdelset(&defaults, SIGSTOP)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    guard result == 0 else {
+        throw TestFailure("could not start \(executable): \(String(cString: strerror(result)))")
+    }
+    return pid
 }
 
 private func deliver(_ signal: Int32, to pid: pid_t) {

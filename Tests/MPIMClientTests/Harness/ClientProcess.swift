@@ -29,41 +29,22 @@ final class ClientProcess: Sendable {
         var stdoutPipe: [Int32] = [-1, -1]
         guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 2)
-        // Nothing else leaks in: no other client's pipe end, which would keep its stdin from ending.
-        guard let addClosefrom = glibcAddClosefrom else {
-            throw TestFailure("this C library lacks posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34)")
+        // Nothing but 0–2 leaks in: another client's pipe end would keep its stdin from ending.
+        defer {
+            close(stdinPipe[0])
+            close(stdoutPipe[1])
         }
-        _ = addClosefrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(stdinPipe[0])
-        close(stdoutPipe[1])
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try spawnWithCleanSignals(executable: executable, arguments: arguments) {
+                posix_spawn_file_actions_adddup2(&$0, stdinPipe[0], 0)
+                posix_spawn_file_actions_adddup2(&$0, stdoutPipe[1], 1)
+                posix_spawn_file_actions_adddup2(&$0, stdoutPipe[1], 2)
+            }
+        } catch {
             close(stdinPipe[1])
             close(stdoutPipe[0])
-            throw TestFailure("could not start \(executable): \(String(cString: strerror(result)))")
+            throw error
         }
         self.pid = pid
         self.input = Mutex(stdinPipe[1])
@@ -221,9 +202,4 @@ func siblingBinary(_ name: String, override: String) throws -> String {
     return path
 }
 
-private typealias FileActionsClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>,
-                                                          Int32) -> Int32
 
-private let glibcAddClosefrom: FileActionsClosefrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0),
-                                                             "posix_spawn_file_actions_addclosefrom_np")
-    .map { unsafeBitCast($0, to: FileActionsClosefrom.self) }
