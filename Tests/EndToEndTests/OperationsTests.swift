@@ -8,7 +8,7 @@ struct OperationsTests {
     @Test("/metrics moves by the right amounts after SENDs and parses as Prometheus text")
     func metrics() async throws {
         try await withCluster { cluster in
-            let http = try #require(cluster.daemons[0].httpPort, "the daemon logged its http port")
+            let http = try #require(await cluster.daemons[0].httpPort(), "the daemon logged its http port")
             let (a, _, _) = try await cluster.registeredClient()
             let (b, _, ub) = try await cluster.registeredClient()
             let before = try PrometheusText(try httpGet(port: http, path: "/metrics").body)
@@ -34,7 +34,7 @@ struct OperationsTests {
     @Test("/healthz reads degraded while Redis is stopped and ok after it is back")
     func health() async throws {
         try await withCluster { cluster in
-            let http = try #require(cluster.daemons[0].httpPort)
+            let http = try #require(await cluster.daemons[0].httpPort())
             let ok = try httpGet(port: http, path: "/healthz")
             #expect(ok.status == 200 && ok.body.contains(#""status":"ok""#), "\(ok)")
             #expect(ok.body.contains(#""gateway":"\#(cluster.daemons[0].gatewayID)""#) && ok.body.contains(#""version":""#))
@@ -55,7 +55,7 @@ struct OperationsTests {
         var config = DaemonConfig()
         config["http", "admin_token"] = "s3cret"
         try await withCluster(gateways: 2, config: config) { cluster in
-            let http = try #require(cluster.daemons[0].httpPort)
+            let http = try #require(await cluster.daemons[0].httpPort())
             let (a, _, _) = try await cluster.registeredClient(0)
             let (b, nameB, ub) = try await cluster.registeredClient(1)
             let bPhone = try await cluster.client(0)
@@ -87,13 +87,13 @@ struct OperationsTests {
         var config = DaemonConfig()
         config["http", "admin_token"] = "s3cret"
         try await withCluster(config: config) { cluster in
-            let http = try #require(cluster.daemons[0].httpPort)
+            let http = try #require(await cluster.daemons[0].httpPort())
             #expect(try httpRequest(port: http, method: "GET", path: "/admin/online", token: nil).status == 401)
             #expect(try httpRequest(port: http, method: "GET", path: "/admin/online", token: "wrong").status == 401)
             #expect(try httpRequest(port: http, method: "POST", path: "/admin/kick?uid=1", token: nil).status == 401)
         }
         try await withCluster { cluster in
-            let http = try #require(cluster.daemons[0].httpPort)
+            let http = try #require(await cluster.daemons[0].httpPort())
             #expect(try httpRequest(port: http, method: "GET", path: "/admin/online", token: "anything").status == 404)
             #expect(try httpRequest(port: http, method: "POST", path: "/admin/broadcast", token: nil, body: "x").status == 404)
         }

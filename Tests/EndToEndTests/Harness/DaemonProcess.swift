@@ -99,9 +99,20 @@ final class DaemonProcess: Sendable {
         throw TestFailure("mpimd \(gatewayID) logged no `listening on 127.0.0.1:<port>` line within 30 s\n\(logTail())")
     }
 
-    /// The HTTP (metrics, health, admin) port of the running daemon, from its
-    /// latest `http listening on 127.0.0.1:<port>` line.
-    var httpPort: Int? {
+    /// The HTTP (metrics, health, admin) port, once the daemon has logged it:
+    /// the HTTP listener starts beside the gateway, not before it, so this
+    /// waits (up to 10 s) for its line.
+    func httpPort() async -> Int? {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let port = loggedHTTPPort { return port }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// From the latest `http listening on 127.0.0.1:<port>` line, if any yet.
+    private var loggedHTTPPort: Int? {
         guard let data = FileManager.default.contents(atPath: log.path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n").reversed().lazy.compactMap { line -> Int? in
