@@ -128,7 +128,9 @@ public final class GatewayServer: Service {
             GatewayMetrics.connectionsOpen.decrement()
         }
 
-        let session = Session(connection: id, channel: channel, services: services, registry: registry, logger: logger)
+        let session = Session(
+            connection: id, writer: registry.makeWriter(for: channel), services: services, registry: registry,
+            logger: logger)
         var closeReason = "client closed"
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -139,10 +141,12 @@ public final class GatewayServer: Service {
                     for try await bytes in inbound {
                         guard limiter.admit(now: .now) else {
                             GatewayMetrics.rateLimitedLines.increment()
+                            await session.settle()
                             try await write(GatewayError.rateLimited.replyLine)
                             continue
                         }
                         guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
+                            await session.settle()
                             try await write(GatewayError.invalidUTF8.replyLine)
                             continue
                         }
@@ -153,6 +157,7 @@ public final class GatewayServer: Service {
                     }
                 } catch is LineTooLongError {
                     closeReason = "line too long"
+                    await session.settle()
                     try await write(GatewayError.lineTooLong.replyLine)
                     await Self.lingeringClose(channel)
                 }

@@ -23,7 +23,10 @@ public struct GatewayServices: Sendable {
 }
 
 /// One connection's protocol state: who is logged in, and what each command
-/// answers. Owned by its connection's task, so commands run one at a time, in order.
+/// answers. Owned by its connection's task, so commands start one at a time,
+/// in order. Sends are pipelined: each is queued at once and answered when
+/// stored and pushed, up to the send window; any other command first waits
+/// for the sends before it, so replies always come in command order.
 final class Session {
     enum Disposition {
         case keepOpen
@@ -33,8 +36,12 @@ final class Session {
     /// Messages taken from the mailbox per store round trip during PULL.
     static let pullChunk = 500
 
+    /// Sends one connection may have in flight before it stops reading.
+    static let sendWindow = 256
+
     let connection: ConnectionID
-    private let channel: any Channel
+    private let writer: ConnectionWriter
+    private let window = SendWindow(limit: Session.sendWindow)
     private let services: GatewayServices
     private let registry: SessionRegistry
     private var logger: Logger
@@ -45,10 +52,10 @@ final class Session {
     /// Messages pushed again at login because an ack-mode session never acknowledged them.
     static let redeliveryLimit = 1000
 
-    init(connection: ConnectionID, channel: any Channel, services: GatewayServices,
+    init(connection: ConnectionID, writer: ConnectionWriter, services: GatewayServices,
          registry: SessionRegistry, logger: Logger) {
         self.connection = connection
-        self.channel = channel
+        self.writer = writer
         self.services = services
         self.registry = registry
         self.logger = logger
@@ -65,9 +72,15 @@ final class Session {
             command = parsed
         case .failure(let error):
             GatewayMetrics.command("INVALID", succeeded: false, duration: .zero)
+            await settle()
             try await write(error.replyLine)
             return .keepOpen
         }
+        if let me = login?.user, let request = sendRequest(command, from: me) {
+            await pipeline(request, command: command.name)
+            return .keepOpen
+        }
+        await settle()
         let started = ContinuousClock.now
         var failure: GatewayError?
         defer { GatewayMetrics.command(command.name, succeeded: failure == nil, duration: .now - started) }
@@ -80,6 +93,41 @@ final class Session {
         }
         try await write(failure!.replyLine)
         return .keepOpen
+    }
+
+    /// Returns once every send before now is answered: whatever is written
+    /// next comes after their replies.
+    func settle() async {
+        await window.idle()
+    }
+
+    /// The message a SEND or SENDGROUP asks to send; nil for other commands.
+    private func sendRequest(_ command: Command, from me: UserID) -> SendRequest? {
+        switch command {
+        case .send(let recipient, let text, let clientID):
+            SendRequest(sender: me, conversation: .direct(recipient), text: text, clientID: clientID)
+        case .sendGroup(let group, let text, let clientID):
+            SendRequest(sender: me, conversation: .group(group), text: text, clientID: clientID, origin: connection)
+        default:
+            nil
+        }
+    }
+
+    /// Queues the send and returns; its reply is written when it completes.
+    private func pipeline(_ request: SendRequest, command name: String) async {
+        await window.acquire()
+        let started = ContinuousClock.now
+        services.messages.submit(request) { [writer, window] result in
+            switch result {
+            case .success(let message):
+                let key = if case .group = request.conversation { "group_msg_id" } else { "msg_id" }
+                writer.write("+OK \(key)=\(message.id)")
+            case .failure(let error):
+                writer.write(GatewayError.service(error).replyLine)
+            }
+            GatewayMetrics.command(name, succeeded: (try? result.get()) != nil, duration: .now - started)
+            window.release()
+        }
     }
 
     /// Logs the session out when its connection ends.
@@ -103,9 +151,9 @@ final class Session {
         case .logout:
             await logOut()
             try await write("+OK logout success")
-        case .send(let recipient, let text, let clientID):
-            let message = try await services.messages.send(from: me!, to: recipient, text: text, clientID: clientID)
-            try await write("+OK msg_id=\(message.id)")
+        case .send, .sendGroup:
+            // Pipelined by respond(to:write:) once logged in; refused above before that.
+            throw GatewayError.notLoggedIn
         case .ack(let ids):
             let acknowledged = try await services.messages.acknowledge(ids, by: me!)
             try await write("+OK acked=\(acknowledged)")
@@ -157,10 +205,6 @@ final class Session {
             try await write(
                 "+OK group_id=\(info.id) name=\(info.name) creator=\(info.creator) members=\(info.memberCount) "
                     + "created_at=\(info.createdAt) description=\(info.description)")
-        case .sendGroup(let group, let text, let clientID):
-            let message = try await services.messages.send(
-                from: me!, toGroup: group, text: text, clientID: clientID, origin: connection)
-            try await write("+OK group_msg_id=\(message.id)")
         case .ping:
             if let login { await services.presence.refresh(login) }
             try await write("+OK pong")
@@ -189,7 +233,7 @@ final class Session {
         let route = LiveRoute(user: user, device: device, since: .now())
         // Registered before the route is bound, so a push that follows the
         // route always finds the session.
-        registry.add(route, connection: connection, channel: channel, ackMode: ackMode)
+        registry.add(route, connection: connection, writer: writer, ackMode: ackMode)
         login = route
         logger[metadataKey: "uid"] = "\(user)"
         await services.presence.sessionStarted(route, connection: connection)

@@ -12,7 +12,8 @@ public final class SessionRegistry: LocalDelivery {
     struct Session {
         var connection: ConnectionID
         var route: LiveRoute
-        var channel: any Channel
+        var writer: ConnectionWriter
+        var channel: any Channel { writer.channel }
         /// Pushes to this session count as delivered only once acknowledged.
         var ackMode: Bool
     }
@@ -32,8 +33,13 @@ public final class SessionRegistry: LocalDelivery {
         ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
     }
 
-    func add(_ route: LiveRoute, connection: ConnectionID, channel: any Channel, ackMode: Bool) {
-        let session = Session(connection: connection, route: route, channel: channel, ackMode: ackMode)
+    /// The writer for a new connection's pushes and pipelined replies.
+    func makeWriter(for channel: any Channel) -> ConnectionWriter {
+        ConnectionWriter(channel: channel, receipts: receipts)
+    }
+
+    func add(_ route: LiveRoute, connection: ConnectionID, writer: ConnectionWriter, ackMode: Bool) {
+        let session = Session(connection: connection, route: route, writer: writer, ackMode: ackMode)
         let (sessionCount, userCount) = sessions.withLock { table in
             table[route.user, default: []].append(session)
             return (sessionTotal.add(1, ordering: .relaxed).newValue, table.count)
@@ -82,19 +88,39 @@ public final class SessionRegistry: LocalDelivery {
 
     @discardableResult
     public func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID] {
-        let targets = sessions.withLock { table in
-            users.compactMap { user in
-                table[user].map { sessions in (user, sessions.filter { $0.connection != skipping }) }
-            }
-        }
         var reached: [UserID] = []
-        for (user, sessions) in targets where !sessions.isEmpty {
-            reached.append(user)
-            for session in sessions {
-                write(frame, to: session)
+        deliver([PushDelivery(frame: frame, users: users, skipping: skipping)]) { reached.append($0) }
+        return reached
+    }
+
+    @discardableResult
+    public func deliver(_ deliveries: [PushDelivery]) -> Int {
+        var reached = 0
+        deliver(deliveries) { _ in reached += 1 }
+        return reached
+    }
+
+    /// Writes each delivery to its users' sessions here, in order; calls
+    /// `reached` for each (delivery, user) that had a session written to.
+    private func deliver(_ deliveries: [PushDelivery], reached: (UserID) -> Void) {
+        // One lock for the whole batch; the writes happen outside it.
+        let targets = sessions.withLock { table in
+            deliveries.map { delivery in
+                delivery.users.compactMap { user -> (UserID, [Session])? in
+                    guard let sessions = table[user] else { return nil }
+                    let chosen = sessions.filter { $0.connection != delivery.skipping }
+                    return chosen.isEmpty ? nil : (user, chosen)
+                }
             }
         }
-        return reached
+        for (delivery, recipients) in zip(deliveries, targets) {
+            for (user, sessions) in recipients {
+                reached(user)
+                for session in sessions {
+                    write(delivery.frame, to: session)
+                }
+            }
+        }
     }
 
     public func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?) {
@@ -143,18 +169,9 @@ public final class SessionRegistry: LocalDelivery {
             return
         }
         GatewayMetrics.pushesWritten.increment()
-        guard let message = frame.messageID else {
-            channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"), promise: nil)
-            return
+        let receipt = frame.messageID.map {
+            ConnectionWriter.Receipt(message: $0, user: session.route.user, awaitingAck: session.ackMode)
         }
-        // The receipt is attached before the write is issued, so it runs on the
-        // event loop the moment the bytes are written — before that channel can
-        // read the client's next line (a PULL must never return this message).
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        let receipts = self.receipts
-        let user = session.route.user
-        let awaitingAck = session.ackMode
-        written.futureResult.whenSuccess { receipts.pushed(message, to: user, awaitingAck: awaitingAck) }
-        channel.writeAndFlush(channel.allocator.buffer(string: frame.line + "\n"), promise: written)
+        session.writer.write(frame.line, receipt: receipt)
     }
 }

@@ -31,6 +31,11 @@ public protocol LocalDelivery: Sendable {
     @discardableResult
     func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID]
 
+    /// Pushes each delivery in order (a session sees them in this order);
+    /// returns how many (delivery, user) pairs reached a session here.
+    @discardableResult
+    func deliver(_ deliveries: [PushDelivery]) -> Int
+
     /// Sends `KICKED reason=<reason>` to the user's local sessions on
     /// `device` (every device when nil), except `sparing`, and closes them.
     func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?)
@@ -40,6 +45,13 @@ public protocol LocalDelivery: Sendable {
 
     /// The sessions logged in on this gateway, for route refresh.
     func liveRoutes() -> [LiveRoute]
+}
+
+extension LocalDelivery {
+    @discardableResult
+    public func deliver(_ deliveries: [PushDelivery]) -> Int {
+        deliveries.reduce(0) { $0 + deliver($1.frame, to: $1.users, skipping: $1.skipping).count }
+    }
 }
 
 /// Told when a message push was written to a session, so the message is not

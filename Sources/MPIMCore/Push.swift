@@ -43,3 +43,17 @@ public struct PushFrame: Sendable, Equatable {
         self.messageID = messageID
     }
 }
+
+/// One push to deliver: the frame, the users it goes to (all their sessions),
+/// and the session it skips (a group message's sending session).
+public struct PushDelivery: Sendable, Equatable {
+    public var frame: PushFrame
+    public var users: [UserID]
+    public var skipping: ConnectionID?
+
+    public init(frame: PushFrame, users: [UserID], skipping: ConnectionID? = nil) {
+        self.frame = frame
+        self.users = users
+        self.skipping = skipping
+    }
+}

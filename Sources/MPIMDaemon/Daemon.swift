@@ -43,7 +43,8 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
     let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
     await redis.start(waitingUpTo: configuration.redisQueue.connectTimeout)
 
-    let ledger = DeliveryLedger(database: database, logger: moduleLogger("messaging"))
+    let messageWriter = MessageWriter(database: database, logger: moduleLogger("messaging"))
+    let ledger = DeliveryLedger(writer: messageWriter)
     let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
     let users = LiveUserService(
         database: database, cache: cache, hashingPool: .singleton,
@@ -61,7 +62,7 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
         local: registry, friends: users, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
-        database: database, users: users, groups: groups, presence: presence, ledger: ledger,
+        database: database, writer: messageWriter, users: users, groups: groups, presence: presence, ledger: ledger,
         logger: moduleLogger("messaging"))
     let gateway = GatewayServer(
         configuration: configuration.gateway,

@@ -7,28 +7,48 @@ import Storage
 import Users
 
 /// Messages in SQLite, group-committed; pushes through presence.
+///
+/// A send runs through two ordered stages: the message writer (one
+/// transaction per batch of concurrent sends) and delivery (one presence call
+/// per committed batch); its completion runs after its push, and completions
+/// run in submission order, so a connection's replies and pushes keep the
+/// order its commands came in.
 public actor LiveMessageService: MessageService, Service {
     private let database: AppDatabase
-    private let users: any UserService
     private let groups: any GroupService
-    private let presence: any PresenceService
+    private let users: any UserService
     private let ledger: DeliveryLedger
     private let logger: Logger
-    /// Concurrent sends share one transaction: see `GroupCommit`.
-    private let store: GroupCommit<OutgoingMessage, StoredMessage>
+    private let writer: MessageWriter
+    private let deliveries: GroupCommit<PendingDelivery, Void>
 
-    public init(database: AppDatabase, users: any UserService, groups: any GroupService,
+    /// A committed (or refused) send waiting for its push and its completion.
+    private struct PendingDelivery: Sendable {
+        var outcome: Result<StoredMessage, MPIMError>
+        var origin: ConnectionID?
+        var completion: @Sendable (Result<ChatMessage, MPIMError>) -> Void
+    }
+
+    public init(database: AppDatabase, writer: MessageWriter, users: any UserService, groups: any GroupService,
                 presence: any PresenceService, ledger: DeliveryLedger, logger: Logger) {
         self.database = database
+        self.writer = writer
         self.users = users
         self.groups = groups
-        self.presence = presence
         self.ledger = ledger
         self.logger = logger
-        self.store = GroupCommit(maxBatch: 512) { batch in
-            let started = ContinuousClock.now
-            defer { MessagingMetrics.sqliteWrite.record(duration: .now - started) }
-            return try await database.storeMessages(batch)
+        self.deliveries = GroupCommit(maxBatch: 1024) { batch in
+            await presence.deliver(batch.compactMap(Self.push(for:)))
+            for pending in batch {
+                if case .success(let stored) = pending.outcome {
+                    switch stored.message.conversation {
+                    case .direct: MessagingMetrics.directAcknowledged.increment()
+                    case .group: MessagingMetrics.groupAcknowledged.increment()
+                    }
+                }
+                pending.completion(pending.outcome.map(\.message))
+            }
+            return batch.map { _ in () }
         }
     }
 
@@ -45,30 +65,29 @@ public actor LiveMessageService: MessageService, Service {
         await ledger.flush()
     }
 
-    public func send(from sender: UserID, to recipient: UserID, text: String, clientID: String?)
-        async throws(MPIMError) -> ChatMessage
-    {
-        guard try await users.exists(recipient) else { throw .noSuchUser }
-        let stored = try await commit(OutgoingMessage(sender: sender, recipient: recipient, text: text, clientID: clientID))
-        MessagingMetrics.directAcknowledged.increment()
-        if !stored.isRepeat {
-            await presence.deliver(.message(stored.message), to: recipient)
+    public nonisolated func submit(
+        _ request: SendRequest, completion: @escaping @Sendable (Result<ChatMessage, MPIMError>) -> Void
+    ) {
+        let outgoing = OutgoingMessage(
+            sender: request.sender, conversation: request.conversation, text: request.text, clientID: request.clientID)
+        writer.store(outgoing) { [deliveries] outcome in
+            // Called in commit order; the delivery stage keeps that order.
+            deliveries.enqueue(PendingDelivery(outcome: outcome, origin: request.origin, completion: completion))
         }
-        return stored.message
     }
 
-    public func send(from sender: UserID, toGroup group: GroupID, text: String, clientID: String?,
-                     origin: ConnectionID?) async throws(MPIMError) -> ChatMessage
-    {
-        _ = try await groups.members(of: group, asSeenBy: sender)
-        let stored = try await commit(
-            OutgoingMessage(sender: sender, conversation: .group(group), text: text, clientID: clientID))
-        MessagingMetrics.groupAcknowledged.increment()
-        if !stored.isRepeat {
-            // The sender's other sessions get it too; only the sending one is skipped.
-            await presence.deliver(.message(stored.message), to: stored.recipients + [sender], skipping: origin)
+    /// The push a committed send owes: to a 1:1 recipient; to a group's other
+    /// members and the sender's other sessions (only the sending one is skipped).
+    private static func push(for pending: PendingDelivery) -> PushDelivery? {
+        guard case .success(let stored) = pending.outcome, !stored.isRepeat else { return nil }
+        let frame = Push.message(stored.message).frame
+        switch stored.message.conversation {
+        case .direct:
+            return PushDelivery(frame: frame, users: stored.recipients)
+        case .group:
+            return PushDelivery(frame: frame, users: stored.recipients + [stored.message.sender],
+                                skipping: pending.origin)
         }
-        return stored.message
     }
 
     public func acknowledge(_ messages: [MessageID], by user: UserID) async throws(MPIMError) -> Int {
@@ -116,15 +135,6 @@ public actor LiveMessageService: MessageService, Service {
         _ = try await groups.members(of: group, asSeenBy: user)
         return try await database.run("group history", logger: logger) {
             try await $0.groupConversation(group, before: before, limit: limit)
-        }
-    }
-
-    private func commit(_ message: OutgoingMessage) async throws(MPIMError) -> StoredMessage {
-        do {
-            return try await store.submit(message)
-        } catch {
-            logger.error("message not stored", metadata: ["from": "\(message.sender)", "error": "\(error)"])
-            throw .internal("store unavailable")
         }
     }
 }

@@ -2,18 +2,15 @@ import MPIMCore
 
 /// Messages, 1:1 and group: durable send, delivery, offline pull, acks, sync, history.
 public protocol MessageService: Sendable {
-    /// Stores the message durably, then pushes it to the recipient's sessions.
-    /// Returns once it is committed; `.noSuchUser` if the recipient is unknown.
-    /// With a client id the sender used before, returns the original message
-    /// and stores and pushes nothing.
-    func send(from sender: UserID, to recipient: UserID, text: String, clientID: String?)
-        async throws(MPIMError) -> ChatMessage
-    /// Stores a group message durably (once, queued for every other member),
-    /// then pushes it to every session of every member except `origin`, the
-    /// sending session. `.noSuchGroup` / `.notMember` when refused. Client
-    /// ids work as for `send`.
-    func send(from sender: UserID, toGroup group: GroupID, text: String, clientID: String?, origin: ConnectionID?)
-        async throws(MPIMError) -> ChatMessage
+    /// Queues a message and returns at once, so a connection can have many
+    /// in flight. The message is stored durably, then pushed: a 1:1 message
+    /// to the recipient's sessions, a group message (stored once, queued for
+    /// every other member) to every session of every member except the
+    /// request's `origin`. `completion` runs after that with the stored
+    /// message or the refusal (`.noSuchUser`, `.noSuchGroup`, `.notMember`),
+    /// completions in submission order. With a client id the sender used
+    /// before, it gets the original message and nothing is stored or pushed.
+    func submit(_ request: SendRequest, completion: @escaping @Sendable (Result<ChatMessage, MPIMError>) -> Void)
     /// Takes up to `limit` messages PULL owes `user` (never delivered, or
     /// pushed in ack mode and not acknowledged), oldest first, 1:1 and group
     /// alike; they are not returned again.
@@ -31,4 +28,49 @@ public protocol MessageService: Sendable {
     /// A group's messages, for members only: the `limit` latest before `before`, oldest first.
     func history(of user: UserID, inGroup group: GroupID, before: MessageID?, limit: Int)
         async throws(MPIMError) -> [ChatMessage]
+}
+
+/// A message a user sends, 1:1 or to a group.
+public struct SendRequest: Sendable, Equatable {
+    public var sender: UserID
+    public var conversation: Conversation
+    public var text: String
+    /// The client's own id for the message (`@cid=`), for idempotent retries.
+    public var clientID: String?
+    /// The sending session, which a group message's push skips.
+    public var origin: ConnectionID?
+
+    public init(sender: UserID, conversation: Conversation, text: String, clientID: String? = nil,
+                origin: ConnectionID? = nil) {
+        self.sender = sender
+        self.conversation = conversation
+        self.text = text
+        self.clientID = clientID
+        self.origin = origin
+    }
+}
+
+extension MessageService {
+    /// Sends and waits: returns once the message is committed and pushed.
+    public func send(_ request: SendRequest) async throws(MPIMError) -> ChatMessage {
+        let result = await withCheckedContinuation { continuation in
+            submit(request) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// A 1:1 message; `.noSuchUser` if the recipient is unknown.
+    public func send(from sender: UserID, to recipient: UserID, text: String, clientID: String?)
+        async throws(MPIMError) -> ChatMessage
+    {
+        try await send(SendRequest(sender: sender, conversation: .direct(recipient), text: text, clientID: clientID))
+    }
+
+    /// A group message, pushed to every member's sessions but `origin`.
+    public func send(from sender: UserID, toGroup group: GroupID, text: String, clientID: String?,
+                     origin: ConnectionID?) async throws(MPIMError) -> ChatMessage
+    {
+        try await send(SendRequest(sender: sender, conversation: .group(group), text: text, clientID: clientID,
+                                   origin: origin))
+    }
 }

@@ -7,6 +7,10 @@ import MPIMCore
 ///   push line (kept byte for byte) to those users' sessions there;
 /// - `kick <uid> <device>\n<reason>`: close that session there (device `*`: all of the user's);
 /// - `broadcast\n<push line>`: write the line to every session there.
+///
+/// Every envelope is two lines, and no line holds a newline, so one Redis
+/// message carries several envelopes joined by newlines (a gateway's share of
+/// a delivery batch), applied in order.
 public enum GatewayEnvelope: Sendable, Equatable {
     case deliver(users: [UserID], frame: PushFrame)
     case kick(user: UserID, device: String, reason: String)
@@ -24,7 +28,27 @@ public enum GatewayEnvelope: Sendable, Equatable {
         }
     }
 
-    /// Parses an envelope; nil for anything malformed (logged by the caller).
+    /// Several envelopes as one payload, in order.
+    public static func encode(_ envelopes: [GatewayEnvelope]) -> String {
+        envelopes.map(\.encoded).joined(separator: "\n")
+    }
+
+    /// Parses a payload of one or more envelopes; nil if any is malformed
+    /// (logged by the caller), so a damaged batch is dropped whole.
+    public static func decodeAll(_ payload: [UInt8]) -> [GatewayEnvelope]? {
+        let lines = payload.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.count >= 2, lines.count % 2 == 0 else { return nil }
+        var envelopes: [GatewayEnvelope] = []
+        envelopes.reserveCapacity(lines.count / 2)
+        for index in stride(from: 0, to: lines.count, by: 2) {
+            guard let envelope = GatewayEnvelope(decoding: Array(lines[index]) + [UInt8(ascii: "\n")] + lines[index + 1])
+            else { return nil }
+            envelopes.append(envelope)
+        }
+        return envelopes
+    }
+
+    /// Parses one envelope; nil for anything malformed (logged by the caller).
     public init?(decoding payload: [UInt8]) {
         guard let newline = payload.firstIndex(of: UInt8(ascii: "\n")),
               let header = String(validating: payload[..<newline], as: UTF8.self),
@@ -53,15 +77,27 @@ public enum GatewayEnvelope: Sendable, Equatable {
 }
 
 extension GatewayEnvelope {
-    /// Carries the envelope out on this gateway's sessions. Never blocks.
-    func apply(to local: any LocalDelivery) {
-        switch self {
-        case .deliver(let users, let frame):
-            PresenceMetrics.delivered(local.deliver(frame, to: users, skipping: nil).count, path: "in_process")
-        case .kick(let user, let device, let reason):
-            local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
-        case .broadcast(let frame):
-            local.broadcast(frame)
+    /// Carries envelopes out on this gateway's sessions, in order; runs of
+    /// deliveries go to the sessions as one batch. Never blocks.
+    static func apply(_ envelopes: [GatewayEnvelope], to local: any LocalDelivery) {
+        var deliveries: [PushDelivery] = []
+        func deliverPending() {
+            guard !deliveries.isEmpty else { return }
+            PresenceMetrics.delivered(local.deliver(deliveries), path: "in_process")
+            deliveries.removeAll()
         }
+        for envelope in envelopes {
+            switch envelope {
+            case .deliver(let users, let frame):
+                deliveries.append(PushDelivery(frame: frame, users: users))
+            case .kick(let user, let device, let reason):
+                deliverPending()
+                local.kick(user, device: device == "*" ? nil : device, reason: reason, sparing: nil)
+            case .broadcast(let frame):
+                deliverPending()
+                local.broadcast(frame)
+            }
+        }
+        deliverPending()
     }
 }

@@ -20,14 +20,15 @@ extension RedisKeys {
 }
 
 extension GatewayQueueMode {
-    /// The command that hands `envelope` to `gateway`.
-    func command(sending envelope: GatewayEnvelope, to gateway: GatewayID, streamMaxLength: Int) -> [String] {
-        switch self {
+    /// The command that hands `envelopes`, in order, to `gateway` in one message.
+    func command(sending envelopes: [GatewayEnvelope], to gateway: GatewayID, streamMaxLength: Int) -> [String] {
+        let payload = GatewayEnvelope.encode(envelopes)
+        return switch self {
         case .pubsub:
-            ["PUBLISH", RedisKeys.gatewayChannel(gateway), envelope.encoded]
+            ["PUBLISH", RedisKeys.gatewayChannel(gateway), payload]
         case .stream:
             ["XADD", RedisKeys.gatewayStream(gateway), "MAXLEN", "~", String(streamMaxLength), "*",
-             "envelope", envelope.encoded]
+             "envelope", payload]
         }
     }
 }

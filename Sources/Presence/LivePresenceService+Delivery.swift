@@ -6,34 +6,42 @@ extension LivePresenceService {
         try await routes(of: [user])[user] ?? []
     }
 
-    public func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async {
-        guard !users.isEmpty else { return }
-        let frame = push.frame
+    public func deliver(_ deliveries: [PushDelivery]) async {
+        let deliveries = deliveries.filter { !$0.users.isEmpty }
+        guard !deliveries.isEmpty else { return }
         // This gateway's own sessions never need Redis, even if routes are unreadable.
-        PresenceMetrics.delivered(local.deliver(frame, to: users, skipping: skipping).count, path: "in_process")
+        PresenceMetrics.delivered(local.deliver(deliveries), path: "in_process")
         let routes: [UserID: [RouteEntry]]
         do {
-            routes = try await self.routes(of: users)
+            routes = try await self.routes(of: deliveries.flatMap(\.users))
         } catch {
             // Redis down: remote sessions miss the push; a message stays in
             // the mailbox and reaches them through PULL.
-            logger.debug("route query failed; remote push skipped", metadata: ["users": "\(users.count)"])
+            logger.debug("route query failed; remote push skipped", metadata: ["deliveries": "\(deliveries.count)"])
             return
         }
-        var recipientsByGateway: [GatewayID: [UserID]] = [:]
-        for user in users {
-            for gateway in Set((routes[user] ?? []).map(\.gateway)) where gateway != gatewayID {
-                recipientsByGateway[gateway, default: []].append(user)
+        // Each other gateway gets its share of the batch, in order, in one envelope.
+        var envelopesByGateway: [GatewayID: [GatewayEnvelope]] = [:]
+        var remoteRecipients = 0
+        for delivery in deliveries {
+            var recipientsByGateway: [GatewayID: [UserID]] = [:]
+            for user in delivery.users {
+                for gateway in Set((routes[user] ?? []).map(\.gateway)) where gateway != gatewayID {
+                    recipientsByGateway[gateway, default: []].append(user)
+                }
+            }
+            for (gateway, recipients) in recipientsByGateway {
+                envelopesByGateway[gateway, default: []].append(.deliver(users: recipients, frame: delivery.frame))
+                remoteRecipients += recipients.count
             }
         }
-        guard !recipientsByGateway.isEmpty else { return }
-        let commands = recipientsByGateway.sorted { $0.key < $1.key }.map { gateway, recipients in
-            send(.deliver(users: recipients, frame: frame), to: gateway)
+        guard !envelopesByGateway.isEmpty else { return }
+        let commands = envelopesByGateway.sorted { $0.key < $1.key }.map { gateway, envelopes in
+            send(envelopes, to: gateway)
         }
         do {
             _ = try await redis.pipeline(commands)
-            PresenceMetrics.delivered(recipientsByGateway.values.reduce(0) { $0 + $1.count },
-                                      path: configuration.queueMode.rawValue)
+            PresenceMetrics.delivered(remoteRecipients, path: configuration.queueMode.rawValue)
         } catch {
             logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
         }

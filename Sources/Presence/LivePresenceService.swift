@@ -92,11 +92,11 @@ public actor LivePresenceService: PresenceService, Service {
                     routeCache.invalidate(users)
                     return
                 }
-                guard let envelope = GatewayEnvelope(decoding: payload) else {
+                guard let envelopes = GatewayEnvelope.decodeAll(payload) else {
                     logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
                     return
                 }
-                envelope.apply(to: local)
+                GatewayEnvelope.apply(envelopes, to: local)
             })
         if configuration.queueMode == .stream {
             // Its own connection, whose timeout outlasts the blocking read.
@@ -309,9 +309,13 @@ public actor LivePresenceService: PresenceService, Service {
         _ = try? await redis.command(["PUBLISH", RedisKeys.routesChanged, users.map(String.init).joined(separator: ",")])
     }
 
-    /// The command that hands an envelope to another gateway, in this deployment's queue mode.
+    /// The command that hands envelopes to another gateway, in this deployment's queue mode.
+    func send(_ envelopes: [GatewayEnvelope], to gateway: GatewayID) -> [String] {
+        configuration.queueMode.command(sending: envelopes, to: gateway, streamMaxLength: configuration.streamMaxLength)
+    }
+
     func send(_ envelope: GatewayEnvelope, to gateway: GatewayID) -> [String] {
-        configuration.queueMode.command(sending: envelope, to: gateway, streamMaxLength: configuration.streamMaxLength)
+        send([envelope], to: gateway)
     }
 
     func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }

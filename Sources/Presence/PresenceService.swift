@@ -45,14 +45,19 @@ public protocol PresenceService: Sendable {
     func broadcast(_ push: Push) async throws(MPIMError)
     /// The user's live routes (QueryRoute).
     func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry]
-    /// Pushes to every session of each user, except the session `skipping`:
-    /// in process for this gateway's sessions; for the others, one round
-    /// trip reads all their routes and one publish per gateway carries the
-    /// push with the list of its recipients there.
-    func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async
+    /// Pushes each delivery to every session of its users, except the
+    /// session it skips, in order: in process for this gateway's sessions;
+    /// for the others, one round trip reads all their routes and one publish
+    /// per gateway carries that gateway's share of the batch.
+    func deliver(_ deliveries: [PushDelivery]) async
 }
 
 extension PresenceService {
+    /// Pushes to every session of each user, except the session `skipping`.
+    public func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async {
+        await deliver([PushDelivery(frame: push.frame, users: users, skipping: skipping)])
+    }
+
     /// Pushes to every session of one user.
     public func deliver(_ push: Push, to user: UserID) async {
         await deliver(push, to: [user], skipping: nil)

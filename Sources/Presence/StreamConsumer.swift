@@ -66,11 +66,11 @@ struct StreamConsumer: Sendable {
     private func deliver(_ entries: [(id: String, payload: [UInt8])]) async throws {
         guard !entries.isEmpty else { return }
         for entry in entries {
-            guard let envelope = GatewayEnvelope(decoding: entry.payload) else {
+            guard let envelopes = GatewayEnvelope.decodeAll(entry.payload) else {
                 logger.warning("dropped malformed stream entry", metadata: ["id": "\(entry.id)"])
                 continue
             }
-            envelope.apply(to: local)
+            GatewayEnvelope.apply(envelopes, to: local)
         }
         _ = try await connection.command(["XACK", stream, RedisKeys.streamGroup] + entries.map(\.id))
     }

@@ -31,34 +31,52 @@ public struct StoredMessage: Sendable, Equatable {
     public var isRepeat: Bool
 }
 
+/// A push that reached a session: its mailbox row moves forward to `state`.
+public struct MailboxReceipt: Sendable, Equatable {
+    public var user: UserID
+    public var message: MessageID
+    public var state: MailboxState
+
+    public init(user: UserID, message: MessageID, state: MailboxState) {
+        self.user = user
+        self.message = message
+        self.state = state
+    }
+}
+
 extension AppDatabase {
     /// Stores messages in one transaction, each with a mailbox row per
     /// recipient (for a group: every member but the sender, at this moment),
-    /// and returns them with ids and timestamps. A message whose client id
-    /// the sender used before is not stored again: the original is returned.
-    /// When this returns, the messages are committed.
-    public func storeMessages(_ batch: [OutgoingMessage]) async throws -> [StoredMessage] {
+    /// and returns them with ids and timestamps; in the same transaction
+    /// moves the rows of `receipts` forward.
+    ///
+    /// Each message is checked on its own: a 1:1 message to a user that does
+    /// not exist fails with `.noSuchUser`; a group message with `.noSuchGroup`,
+    /// or `.notMember` when the sender is not in the group. A message whose
+    /// client id the sender used before is not stored again: the original is
+    /// returned. When this returns, the stored messages are committed.
+    public func storeMessages(_ batch: [OutgoingMessage], receipts: [MailboxReceipt] = [])
+        async throws -> [Result<StoredMessage, MPIMError>]
+    {
         try await writer.write { db in
             let now = UnixMillis.now()
             let addToMailbox = try db.cachedStatement(sql: "INSERT INTO mailbox (userID, messageID) VALUES (?, ?)")
-            return try batch.map { outgoing in
+            let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
                 if let clientID = outgoing.clientID,
                    let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
-                    return StoredMessage(message: original, recipients: [], isRepeat: true)
+                    return .success(StoredMessage(message: original, recipients: [], isRepeat: true))
                 }
                 var record = MessageRecord(
                     id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
                     text: outgoing.text, createdAt: now)
                 let recipients: [UserID]
+                switch try Self.recipients(of: outgoing, in: db) {
+                case .failure(let refusal): return .failure(refusal)
+                case .success(let users): recipients = users
+                }
                 switch outgoing.conversation {
-                case .direct(let recipient):
-                    record.recipientID = recipient
-                    recipients = [recipient]
-                case .group(let group):
-                    record.groupID = group
-                    recipients = try UserID.fetchAll(
-                        db, sql: "SELECT userID FROM groupMember WHERE groupID = ? AND userID != ? ORDER BY userID",
-                        arguments: [group, outgoing.sender])
+                case .direct(let recipient): record.recipientID = recipient
+                case .group(let group): record.groupID = group
                 }
                 try record.insert(db)
                 let message = record.chatMessage
@@ -70,8 +88,39 @@ extension AppDatabase {
                         sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
                         arguments: [outgoing.sender, clientID, message.id, now])
                 }
-                return StoredMessage(message: message, recipients: recipients, isRepeat: false)
+                return .success(StoredMessage(message: message, recipients: recipients, isRepeat: false))
             }
+            try Self.advance(receipts, in: db)
+            return outcomes
+        }
+    }
+
+    /// Who a message is queued for, or why it is refused.
+    private static func recipients(of outgoing: OutgoingMessage, in db: Database) throws -> Result<[UserID], MPIMError> {
+        switch outgoing.conversation {
+        case .direct(let recipient):
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM user WHERE id = ?")
+            guard try Bool.fetchOne(exists, arguments: [recipient]) != nil else { return .failure(.noSuchUser) }
+            return .success([recipient])
+        case .group(let group):
+            let members = try UserID.fetchAll(
+                db.cachedStatement(sql: "SELECT userID FROM groupMember WHERE groupID = ? ORDER BY userID"),
+                arguments: [group])
+            guard members.contains(outgoing.sender) else {
+                let exists = try db.cachedStatement(sql: "SELECT 1 FROM chatGroup WHERE id = ?")
+                return .failure(try Bool.fetchOne(exists, arguments: [group]) == nil ? .noSuchGroup : .notMember)
+            }
+            return .success(members.filter { $0 != outgoing.sender })
+        }
+    }
+
+    /// Moves mailbox rows forward (never back).
+    private static func advance(_ receipts: [MailboxReceipt], in db: Database) throws {
+        guard !receipts.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: "UPDATE mailbox SET state = ? WHERE userID = ? AND messageID = ? AND state < ?")
+        for receipt in receipts {
+            try statement.execute(arguments: [receipt.state.rawValue, receipt.user, receipt.message, receipt.state.rawValue])
         }
     }
 
@@ -97,11 +146,7 @@ extension AppDatabase {
     public func advance(_ entries: [(user: UserID, message: MessageID)], to state: MailboxState) async throws {
         guard !entries.isEmpty else { return }
         try await writer.write { db in
-            let statement = try db.cachedStatement(
-                sql: "UPDATE mailbox SET state = ? WHERE userID = ? AND messageID = ? AND state < ?")
-            for entry in entries {
-                try statement.execute(arguments: [state.rawValue, entry.user, entry.message, state.rawValue])
-            }
+            try Self.advance(entries.map { MailboxReceipt(user: $0.user, message: $0.message, state: state) }, in: db)
         }
     }
 

@@ -3,12 +3,17 @@ import Synchronization
 /// Group commit: items submitted while a batch is being written wait and go
 /// together into the next one, so one transaction (one fsync-equivalent)
 /// serves many callers without anyone waiting for a timer.
+///
+/// Batches run one at a time in submission order, and completions are called
+/// in that order too, before the next batch starts: a stage fed from a
+/// completion sees items in the order they were submitted here.
 public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     public typealias Operation = @Sendable ([Item]) async throws -> [Output]
+    public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
 
     private struct Entry {
         var item: Item
-        var waiter: CheckedContinuation<Output, any Error>?
+        var completion: Completion?
     }
 
     private struct State {
@@ -35,13 +40,19 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     /// Adds the item to the next batch and returns its output once that batch is written.
     public func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            add(Entry(item: item, waiter: continuation))
+            add(Entry(item: item) { continuation.resume(with: $0) })
         }
+    }
+
+    /// Adds the item to the next batch and returns at once; `completion` is
+    /// called with its output once the batch is written, in submission order.
+    public func submit(_ item: Item, completion: @escaping Completion) {
+        add(Entry(item: item, completion: completion))
     }
 
     /// Adds the item to the next batch without waiting for it.
     public func enqueue(_ item: Item) {
-        add(Entry(item: item, waiter: nil))
+        add(Entry(item: item, completion: nil))
     }
 
     /// Returns once every item enqueued before this call has been written (or failed).
@@ -80,9 +91,10 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
                 outcome = .failure(error)
             }
             for (index, entry) in batch.enumerated() {
+                guard let completion = entry.completion else { continue }
                 switch outcome {
-                case .success(let outputs): entry.waiter?.resume(returning: outputs[index])
-                case .failure(let error): entry.waiter?.resume(throwing: error)
+                case .success(let outputs): completion(.success(outputs[index]))
+                case .failure(let error): completion(.failure(error))
                 }
             }
             let released = state.withLock { state in

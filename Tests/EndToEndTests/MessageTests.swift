@@ -60,6 +60,36 @@ struct MessageTests {
         }
     }
 
+    @Test("pipelined SENDs in one write are answered in order, refusals in place, and pushed in order")
+    func pipelinedSends() async throws {
+        try await withCluster { cluster in
+            let (a, _, _) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            // 300 SENDs (more than one connection's send window), a refused one
+            // in the middle and a PING after them, all in one write.
+            var lines = (0..<300).map { "SEND \(ub) pipelined \($0)" }
+            lines.insert("SEND 999999999 nobody", at: 150)
+            lines.append("PING")
+            try await a.sendRaw(lines.joined(separator: "\n") + "\n")
+            var ids: [Int] = []
+            for index in 0..<301 {
+                let reply = try await a.reply(after: lines[index])
+                if index == 150 {
+                    #expect(reply == "-ERR no such user")
+                } else {
+                    ids.append(try #require(intField(reply, "msg_id"), "reply \(index): \(reply)"))
+                }
+            }
+            #expect(try await a.reply(after: "PING") == "+OK pong", "a later command is answered after every send")
+            #expect(ids == ids.sorted() && Set(ids).count == 300, "ids increase in command order")
+            var pushed: [String] = []
+            for _ in 0..<300 { pushed.append(try await b.push()) }
+            #expect(pushed.map { intField($0, "id") } == ids, "pushes come in the order the sends were made")
+            #expect(pushed.map { field($0, "text") } == (0..<300).map { "pipelined \($0)" })
+            try await b.expectEmptyPull("every pushed message was recorded as delivered")
+        }
+    }
+
     @Test("SEND errors: no such user, bad uid, usage")
     func sendErrors() async throws {
         try await withCluster { cluster in

@@ -35,6 +35,27 @@ struct GatewayEnvelopeTests {
         }
         #expect(GatewayEnvelope(decoding: [0x64, 0xFF, 0x0A, 0x41]) == nil)
     }
+
+    @Test("several envelopes travel as one payload and come back in order")
+    func batch() {
+        let envelopes: [GatewayEnvelope] = [
+            .deliver(users: [3], frame: PushFrame(line: "MSG id=1 from=2 ts=5 text=first", messageID: 1)),
+            .kick(user: 4, device: "*", reason: "admin"),
+            .deliver(users: [3, 5], frame: PushFrame(line: "GMSG id=2 group=1 from=2 ts=6 text=second", messageID: 2)),
+            .broadcast(frame: PushFrame(line: "PRESENCE uid=2 status=away", messageID: nil)),
+        ]
+        #expect(GatewayEnvelope.decodeAll(Array(GatewayEnvelope.encode(envelopes).utf8)) == envelopes)
+        let single = GatewayEnvelope.kick(user: 1, device: "cli", reason: "x")
+        #expect(GatewayEnvelope.decodeAll(Array(single.encoded.utf8)) == [single], "one envelope is a batch of one")
+    }
+
+    @Test("a batch with any malformed or missing part is dropped whole")
+    func malformedBatch() {
+        let good = GatewayEnvelope.deliver(users: [3], frame: PushFrame(line: "MSG id=1 from=2 ts=5 text=a", messageID: 1)).encoded
+        for payload in [good + "\n", good + "\nkick 1 phone", good + "\nsend 1 2\nMSG", good + "\n\n" + good] {
+            #expect(GatewayEnvelope.decodeAll(Array(payload.utf8)) == nil, "\(payload)")
+        }
+    }
 }
 
 @Suite("Route entries")

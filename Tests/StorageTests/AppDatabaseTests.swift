@@ -9,6 +9,23 @@ func temporaryDatabase() throws -> (AppDatabase, path: String) {
     return (try AppDatabase.open(.init(path: path)), path)
 }
 
+/// A fresh database with users 1 through `users` (u1, u2, …), so messages
+/// between them pass the recipient check.
+func databaseWithUsers(_ users: Int = 3) async throws -> (AppDatabase, path: String) {
+    let (db, path) = try temporaryDatabase()
+    for user in 1...users {
+        _ = try await db.insertUser(name: "u\(user)", passwordHash: "h")
+    }
+    return (db, path)
+}
+
+extension AppDatabase {
+    /// Stores the batch and expects every message to be accepted.
+    func storedMessages(_ batch: [OutgoingMessage]) async throws -> [StoredMessage] {
+        try await storeMessages(batch).map { try $0.get() }
+    }
+}
+
 @Suite("AppDatabase")
 struct AppDatabaseTests {
     @Test("a taken username is refused with userExists")
@@ -26,8 +43,8 @@ struct AppDatabaseTests {
 
     @Test("stored messages get increasing ids and wait in the inbox until taken once")
     func inbox() async throws {
-        let (db, _) = try temporaryDatabase()
-        let stored = try await db.storeMessages((0..<5).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
+        let (db, _) = try await databaseWithUsers()
+        let stored = try await db.storedMessages((0..<5).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         #expect(stored.map(\.message.id) == stored.map(\.message.id).sorted())
         #expect(Set(stored.map(\.message.id)).count == 5)
         let firstChunk = try await db.takeInbox(of: 2, limit: 3)
@@ -39,8 +56,8 @@ struct AppDatabaseTests {
 
     @Test("a pushed message is no longer in the inbox")
     func pushedLeavesInbox() async throws {
-        let (db, _) = try temporaryDatabase()
-        let stored = try await db.storeMessages([
+        let (db, _) = try await databaseWithUsers()
+        let stored = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "pushed"),
             OutgoingMessage(sender: 1, recipient: 2, text: "offline"),
         ])
@@ -50,24 +67,24 @@ struct AppDatabaseTests {
 
     @Test("msg ids keep increasing after the file is reopened")
     func idsSurviveReopen() async throws {
-        let (db, path) = try temporaryDatabase()
-        let before = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "a")])
+        let (db, path) = try await databaseWithUsers()
+        let before = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "a")])
         let reopened = try AppDatabase.open(.init(path: path))
-        let after = try await reopened.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "b")])
+        let after = try await reopened.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "b")])
         #expect(after[0].message.id > before[0].message.id)
         #expect(try await reopened.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"])
     }
 
     @Test("a conversation reads both directions, newest page first, oldest first within it")
     func conversation() async throws {
-        let (db, _) = try temporaryDatabase()
+        let (db, _) = try await databaseWithUsers()
         var outgoing: [OutgoingMessage] = []
         for i in 0..<3 {
             outgoing.append(OutgoingMessage(sender: 1, recipient: 2, text: "a\(i)"))
             outgoing.append(OutgoingMessage(sender: 2, recipient: 1, text: "b\(i)"))
             outgoing.append(OutgoingMessage(sender: 1, recipient: 3, text: "other\(i)"))
         }
-        let stored = try await db.storeMessages(outgoing)
+        let stored = try await db.storedMessages(outgoing)
         let all = try await db.conversation(between: 1, and: 2, before: nil, limit: 50)
         #expect(all.map(\.text) == ["a0", "b0", "a1", "b1", "a2", "b2"])
         let lastTwo = try await db.conversation(between: 2, and: 1, before: nil, limit: 2)
@@ -78,8 +95,8 @@ struct AppDatabaseTests {
 
     @Test("ack mode: a message pushed awaiting an ack is pulled and re-pushed until acknowledged")
     func awaitingAck() async throws {
-        let (db, _) = try temporaryDatabase()
-        let stored = try await db.storeMessages((0..<3).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
+        let (db, _) = try await databaseWithUsers()
+        let stored = try await db.storedMessages((0..<3).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         let ids = stored.map(\.message.id)
         try await db.advance([(2, ids[0]), (2, ids[1])], to: .awaitingAck)
         #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == [ids[0], ids[1]])
@@ -93,9 +110,9 @@ struct AppDatabaseTests {
 
     @Test("a repeated client id returns the original message and stores nothing")
     func clientIDs() async throws {
-        let (db, _) = try temporaryDatabase()
-        let first = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
-        let again = try await db.storeMessages([
+        let (db, _) = try await databaseWithUsers()
+        let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
+        let again = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1"),
             OutgoingMessage(sender: 3, recipient: 2, text: "y", clientID: "c1"),
         ])
@@ -103,18 +120,40 @@ struct AppDatabaseTests {
         #expect(!again[1].isRepeat, "client ids are per sender")
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["x", "y"])
         #expect(try await db.forgetClientIDs(before: .now() + 1000) == 2)
-        let afterForgetting = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
+        let afterForgetting = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
         #expect(!afterForgetting[0].isRepeat)
     }
 
     @Test("the mailbox keeps every message addressed to a user for SYNC, whatever was delivered")
     func sync() async throws {
-        let (db, _) = try temporaryDatabase()
-        let stored = try await db.storeMessages((0..<4).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
+        let (db, _) = try await databaseWithUsers()
+        let stored = try await db.storedMessages((0..<4).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         _ = try await db.takeInbox(of: 2, limit: 2)
         let ids = stored.map(\.message.id)
         #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == ids)
         #expect(try await db.mailbox(of: 2, after: ids[1], limit: 1).map(\.id) == [ids[2]])
         #expect(try await db.mailbox(of: 1, after: 0, limit: 10).isEmpty, "a sender's own 1:1 messages are not addressed to it")
+    }
+
+    @Test("each message of a batch is checked on its own: refusals store nothing, the rest commit with the receipts")
+    func refusalsAndReceipts() async throws {
+        let (db, _) = try await databaseWithUsers()
+        let group = try await db.createGroup(name: "g", description: "", creator: 1)
+        let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "earlier")])
+        let outcomes = try await db.storeMessages(
+            [
+                OutgoingMessage(sender: 1, recipient: 99, text: "nobody"),
+                OutgoingMessage(sender: 1, recipient: 2, text: "kept"),
+                OutgoingMessage(sender: 2, conversation: .group(group.id), text: "not a member"),
+                OutgoingMessage(sender: 1, conversation: .group(group.id + 50), text: "no group"),
+            ],
+            receipts: [MailboxReceipt(user: 2, message: first[0].message.id, state: .delivered)])
+        #expect(throws: MPIMError.noSuchUser) { try outcomes[0].get() }
+        #expect(try outcomes[1].get().message.text == "kept")
+        #expect(throws: MPIMError.notMember) { try outcomes[2].get() }
+        #expect(throws: MPIMError.noSuchGroup) { try outcomes[3].get() }
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["kept"], "the receipt marked the earlier one delivered")
+        #expect(try await db.conversation(between: 1, and: 99, before: nil, limit: 10).isEmpty)
+        #expect(try await db.groupConversation(group.id, before: nil, limit: 10).isEmpty)
     }
 }

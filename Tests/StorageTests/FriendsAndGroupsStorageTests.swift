@@ -36,11 +36,11 @@ struct FriendsAndGroupsStorageTests {
 
     @Test("a group message is stored once, queued for every other member, and pulled with 1:1 messages in id order")
     func groupMessages() async throws {
-        let (db, _) = try temporaryDatabase()
+        let (db, _) = try await databaseWithUsers()
         let group = try await db.createGroup(name: "g", description: "", creator: 1)
         try await db.addMember(2, to: group.id)
         try await db.addMember(3, to: group.id)
-        let stored = try await db.storeMessages([
+        let stored = try await db.storedMessages([
             OutgoingMessage(sender: 3, recipient: 2, text: "direct before"),
             OutgoingMessage(sender: 1, conversation: .group(group.id), text: "to all"),
             OutgoingMessage(sender: 3, recipient: 2, text: "direct after"),
@@ -52,7 +52,7 @@ struct FriendsAndGroupsStorageTests {
         #expect(try await db.takeInbox(of: 1, limit: 10).isEmpty, "the sender has nothing queued")
         #expect(try await db.groupConversation(group.id, before: nil, limit: 10).map(\.text) == ["to all"])
         _ = try await db.removeMember(3, from: group.id)
-        let later = try await db.storeMessages([OutgoingMessage(sender: 1, conversation: .group(group.id), text: "x")])
+        let later = try await db.storedMessages([OutgoingMessage(sender: 1, conversation: .group(group.id), text: "x")])
         #expect(later[0].recipients == [2], "a member who left gets nothing later")
     }
 }

@@ -46,4 +46,25 @@ struct GroupCommitTests {
         #expect(written.withLock { $0.sorted() } == Array(0..<20))
         await commit.flush()  // nothing pending: returns at once
     }
+
+    @Test("completions run in submission order, across batches")
+    func completionOrder() async {
+        let commit = GroupCommit<Int, Int>(maxBatch: 7) { items in
+            try await Task.sleep(for: .milliseconds(1))
+            return items
+        }
+        let seen = Mutex<[Int]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            for i in 0..<100 {
+                commit.submit(i) { result in
+                    let count = seen.withLock { seen in
+                        seen.append((try? result.get()) ?? -1)
+                        return seen.count
+                    }
+                    if count == 100 { done.resume() }
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } == Array(0..<100))
+    }
 }

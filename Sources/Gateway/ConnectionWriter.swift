@@ -1,0 +1,73 @@
+import MPIMCore
+import NIOCore
+import Synchronization
+
+/// Writes lines to one connection from outside its event loop: pushes, and
+/// the replies of pipelined sends. Lines that arrive while a write is already
+/// scheduled join it, so a burst costs one event-loop task, one write and one
+/// flush instead of one of each per line.
+final class ConnectionWriter: Sendable {
+    /// A pushed message to report once its bytes are written.
+    struct Receipt {
+        var message: MessageID
+        var user: UserID
+        var awaitingAck: Bool
+    }
+
+    private struct Pending {
+        var bytes: ByteBuffer?
+        var receipts: [Receipt] = []
+        var scheduled = false
+    }
+
+    let channel: any Channel
+    private let receipts: any DeliveryReceipts
+    private let pending = Mutex(Pending())
+
+    init(channel: any Channel, receipts: any DeliveryReceipts) {
+        self.channel = channel
+        self.receipts = receipts
+    }
+
+    /// Queues `line` (the newline is added) and, unless a write is already
+    /// scheduled, schedules one on the channel's event loop.
+    func write(_ line: String, receipt: Receipt? = nil) {
+        let schedule = pending.withLock { pending -> Bool in
+            if pending.bytes == nil {
+                pending.bytes = channel.allocator.buffer(capacity: max(128, line.utf8.count + 1))
+            }
+            pending.bytes!.writeString(line)
+            pending.bytes!.writeInteger(UInt8(ascii: "\n"))
+            if let receipt { pending.receipts.append(receipt) }
+            guard !pending.scheduled else { return false }
+            pending.scheduled = true
+            return true
+        }
+        if schedule {
+            channel.eventLoop.execute { self.writePending() }
+        }
+    }
+
+    private func writePending() {
+        let (bytes, written) = pending.withLock { pending in
+            defer { pending = Pending() }
+            return (pending.bytes, pending.receipts)
+        }
+        guard let bytes else { return }
+        guard !written.isEmpty else {
+            channel.writeAndFlush(bytes, promise: nil)
+            return
+        }
+        // Reported when the bytes are written, on the event loop, before this
+        // channel reads the client's next line: a PULL after a push never
+        // returns the pushed message.
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let receipts = self.receipts
+        promise.futureResult.whenSuccess {
+            for receipt in written {
+                receipts.pushed(receipt.message, to: receipt.user, awaitingAck: receipt.awaitingAck)
+            }
+        }
+        channel.writeAndFlush(bytes, promise: promise)
+    }
+}

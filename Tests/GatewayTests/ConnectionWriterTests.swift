@@ -1,0 +1,38 @@
+import MPIMCore
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+@testable import Gateway
+
+@Suite("Connection writer")
+struct ConnectionWriterTests {
+    final class RecordedReceipts: DeliveryReceipts {
+        let pushes = Mutex<[String]>([])
+        func pushed(_ message: MessageID, to user: UserID, awaitingAck: Bool) {
+            pushes.withLock { $0.append("\(message)>\(user)\(awaitingAck ? " ack" : "")") }
+        }
+    }
+
+    @Test("lines queued before the event loop runs go out as one write, in order, and report their receipts once written")
+    func coalesces() throws {
+        let channel = EmbeddedChannel()
+        let receipts = RecordedReceipts()
+        let writer = ConnectionWriter(channel: channel, receipts: receipts)
+        writer.write("+OK msg_id=1")
+        writer.write("MSG id=2 from=1 ts=0 text=a", receipt: .init(message: 2, user: 7, awaitingAck: false))
+        writer.write("GMSG id=3 group=1 from=1 ts=0 text=b", receipt: .init(message: 3, user: 7, awaitingAck: true))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is written before the event loop runs")
+        #expect(receipts.pushes.withLock { $0 }.isEmpty)
+        channel.embeddedEventLoop.run()
+        let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: written) == "+OK msg_id=1\nMSG id=2 from=1 ts=0 text=a\nGMSG id=3 group=1 from=1 ts=0 text=b\n")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "one write")
+        #expect(receipts.pushes.withLock { $0 } == ["2>7", "3>7 ack"])
+
+        writer.write("+OK msg_id=4")
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK msg_id=4\n")
+        _ = try channel.finish()
+    }
+}
