@@ -83,10 +83,12 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("operations"))
 
+    let checkpointer = WALCheckpointer(path: configuration.database.path, logger: moduleLogger("storage"))
     let group = ServiceGroup(
         configuration: .init(
             services: [
                 .init(service: redis),
+                .init(service: checkpointer),
                 .init(service: presence),
                 .init(service: messages),
                 .init(service: operations),
