@@ -51,7 +51,8 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         configuration: .init(
             bcryptCost: configuration.bcryptCost,
             throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
-                            lockout: configuration.lockoutDuration)),
+                            lockout: configuration.lockoutDuration),
+            verifiedLoginLifetime: configuration.verifiedLoginLifetime),
         clock: ContinuousClock(), logger: moduleLogger("users"))
     let groups = LiveGroupService(database: database, cache: cache, logger: moduleLogger("groups"))
     let presence = LivePresenceService(

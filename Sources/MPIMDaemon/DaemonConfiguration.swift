@@ -36,6 +36,9 @@ public struct DaemonConfiguration: Sendable {
     public var lockoutFailures = 5
     public var lockoutWindow: Duration = .seconds(60)
     public var lockoutDuration: Duration = .seconds(60)
+    /// How long a successful login spares the next one with the same
+    /// password the bcrypt check (`[users] verified_login_seconds`; 0: never).
+    public var verifiedLoginLifetime: Duration = .seconds(600)
     /// HTTP port for metrics and admin (`[http] port`, `--http-port`); 0 picks a free one.
     public var httpPort = 8080
     /// HTTP bind address (`[http] host`); the gateway's host when unset.
@@ -88,6 +91,7 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("users", "lockout_failures", 1...1000) { lockoutFailures = $0 }
         try reader.int("users", "lockout_window", 1...86400) { lockoutWindow = .seconds($0) }
         try reader.int("users", "lockout_seconds", 1...86400) { lockoutDuration = .seconds($0) }
+        try reader.int("users", "verified_login_seconds", 0...86400) { verifiedLoginLifetime = .seconds($0) }
         try reader.int("http", "port", 0...65535) { httpPort = $0 }
         reader.read("http", "host") { httpHost = $0 }
         reader.read("http", "admin_token") { adminToken = $0.isEmpty ? nil : $0 }

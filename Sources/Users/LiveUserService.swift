@@ -17,10 +17,15 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         public var bcryptCost: UInt8
         /// Lockout after repeated failures for one name.
         public var throttle: LoginThrottle<C.Instant>.Policy
+        /// How long a successful login spares the next one with the same
+        /// password the bcrypt check (zero: always check).
+        public var verifiedLoginLifetime: Duration
 
-        public init(bcryptCost: UInt8 = 10, throttle: LoginThrottle<C.Instant>.Policy = .init()) {
+        public init(bcryptCost: UInt8 = 10, throttle: LoginThrottle<C.Instant>.Policy = .init(),
+                    verifiedLoginLifetime: Duration = .seconds(600)) {
             self.bcryptCost = bcryptCost
             self.throttle = throttle
+            self.verifiedLoginLifetime = verifiedLoginLifetime
         }
     }
 
@@ -31,6 +36,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     private let clock: C
     private let logger: Logger
     private var throttle: LoginThrottle<C.Instant>
+    private var verified: VerifiedCredentials<C.Instant>
     /// Accounts are never deleted, so a positive answer can be kept.
     private var knownUsers: Set<UserID> = []
     /// Verified against for unknown names, so they cost as much as wrong passwords.
@@ -45,6 +51,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         self.clock = clock
         self.logger = logger
         self.throttle = LoginThrottle(policy: configuration.throttle)
+        self.verified = VerifiedCredentials(lifetime: configuration.verifiedLoginLifetime)
         self.decoyHash = Bcrypt.hash("decoy-password", cost: configuration.bcryptCost)
     }
 
@@ -66,6 +73,10 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
         let account = try await account(named: username)
         let hash = account?.passwordHash ?? decoyHash
+        if let id = account?.id, verified.contains(username, password: password, hash: hash, now: clock.now) {
+            throttle.recordSuccess(username)
+            return id
+        }
         let matches = try await offload { Bcrypt.verify(password, hash: hash) }
         // Re-check after the await: other logins for this name may have locked it meanwhile.
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
@@ -74,6 +85,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
             throw .authFailed
         }
         throttle.recordSuccess(username)
+        verified.insert(username, password: password, hash: hash, now: clock.now)
         knownUsers.insert(id)
         return id
     }

@@ -45,6 +45,18 @@ struct LiveUserServiceTests {
         }
     }
 
+    @Test("after a successful login the right password still works and a wrong one still fails and counts")
+    func rememberedLogin() async throws {
+        let users = try makeService(failures: 2)
+        let id = try await users.register(username: "gina", password: "right")
+        #expect(try await users.login(username: "gina", password: "right") == id)
+        #expect(try await users.login(username: "gina", password: "right") == id, "the remembered login")
+        for _ in 0..<2 {
+            await #expect(throws: MPIMError.authFailed) { try await users.login(username: "gina", password: "wrong") }
+        }
+        await #expect(throws: MPIMError.authLocked) { try await users.login(username: "gina", password: "right") }
+    }
+
     @Test("repeated failures lock the name even for the right password")
     func lockout() async throws {
         let users = try makeService(failures: 3)
