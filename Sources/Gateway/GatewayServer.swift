@@ -5,8 +5,9 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The TCP line-protocol listener: one task per connection, commands of a
-/// connection in order, connections independent of each other.
+/// The TCP line-protocol listener: a pipeline of handlers per connection
+/// feeding its session, commands of a connection in order, connections
+/// independent of each other.
 public final class GatewayServer: Service {
     public struct Configuration: Sendable {
         /// Address to bind; 127.0.0.1 unless told otherwise.
@@ -46,6 +47,8 @@ public final class GatewayServer: Service {
     /// Every open connection, so shutdown can close them.
     private let open = Mutex<[ConnectionID: any Channel]>([:])
     private let boundPort = Mutex<Int?>(nil)
+    /// Waiting for every connection to end (shutdown).
+    private let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     /// Awaited before the listener binds (presence being able to receive).
     private let readiness: @Sendable () async -> Void
@@ -75,34 +78,31 @@ public final class GatewayServer: Service {
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))
-            .bind(host: configuration.host, port: configuration.port) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: idleTimeout),
                         IdleConnectionCloser(),
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
+                        self.makeConnectionHandler(for: channel))
                 }
             }
-        let port = server.channel.localAddress?.port ?? configuration.port
+            .bind(host: configuration.host, port: configuration.port).get()
+        let port = server.localAddress?.port ?? configuration.port
         boundPort.withLock { $0 = port }
         logger.info("gateway listening on \(configuration.host):\(port)", metadata: [
             "gateway": "\(configuration.gatewayID)",
         ])
 
         try await withGracefulShutdownHandler {
-            try await server.executeThenClose { connections in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
+            try await server.closeFuture.get()
         } onGracefulShutdown: {
             self.logger.info("gateway draining")
-            server.channel.close(promise: nil)
+            server.close(promise: nil)
             self.closeAll(reason: "server shutdown")
         }
+        // Every session unbinds its route before the services behind it stop.
+        await connectionsEnded(waitingUpTo: .seconds(5))
         logger.info("gateway stopped")
     }
 
@@ -114,73 +114,60 @@ public final class GatewayServer: Service {
         }
     }
 
-    /// One connection, start to end. Never throws: a broken client only ends itself.
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    /// The handler that runs one connection: its session, fed line by line.
+    private func makeConnectionHandler(for channel: any Channel) -> ConnectionHandler {
         let id = registry.makeConnectionID()
-        let channel = connection.channel
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(id)"
-        logger.info("connection opened", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
-        open.withLock { $0[id] = channel }
-        GatewayMetrics.connectionsOpen.increment()
-        defer {
-            open.withLock { $0[id] = nil }
-            GatewayMetrics.connectionsOpen.decrement()
-        }
-
         let session = Session(
             connection: id, writer: registry.makeWriter(for: channel), services: services, registry: registry,
             logger: logger)
-        var closeReason = "client closed"
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                let write = ReplyWriter(allocator: channel.allocator) { try await outbound.write($0) }
-                try await write("+OK welcome to mpim \(configuration.gatewayID)")
-                var limiter = LineRateLimiter(linesPerSecond: configuration.maxLinesPerSecond, now: ContinuousClock.now)
-                do {
-                    for try await bytes in inbound {
-                        guard limiter.admit(now: .now) else {
-                            GatewayMetrics.rateLimitedLines.increment()
-                            await session.settle()
-                            try await write(GatewayError.rateLimited.replyLine)
-                            continue
-                        }
-                        guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
-                            await session.settle()
-                            try await write(GatewayError.invalidUTF8.replyLine)
-                            continue
-                        }
-                        if try await session.respond(to: line, write: write) == .close {
-                            closeReason = "quit"
-                            break
-                        }
-                    }
-                } catch is LineTooLongError {
-                    closeReason = "line too long"
-                    await session.settle()
-                    try await write(GatewayError.lineTooLong.replyLine)
-                    await Self.lingeringClose(channel)
-                }
-            }
-        } catch {
-            closeReason = "error: \(error)"
+        let inbox = LineInbox(
+            session: session, channel: channel, linesPerSecond: configuration.maxLinesPerSecond, logger: logger,
+            ended: { self.connectionEnded(id) })
+        return ConnectionHandler(inbox: inbox, greeting: "+OK welcome to mpim \(configuration.gatewayID)") {
+            logger.info("connection opened", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
+            self.open.withLock { $0[id] = channel }
+            GatewayMetrics.connectionsOpen.increment()
         }
-        await session.end()
-        logger.info("connection closed", metadata: ["reason": "\(closeReason)"])
     }
 
-    /// Sends FIN, then waits briefly for the client to close, so that unread
-    /// input on our side does not turn the close into a reset that would
-    /// destroy the reply we just wrote.
-    private static func lingeringClose(_ channel: any Channel) async {
-        try? await channel.close(mode: .output)
+    private func connectionEnded(_ id: ConnectionID) {
+        let waiters = open.withLock { open -> [CheckedContinuation<Void, Never>] in
+            guard open.removeValue(forKey: id) != nil else { return [] }
+            GatewayMetrics.connectionsOpen.decrement()
+            guard open.isEmpty else { return [] }
+            return drainWaiters.withLock { waiters in
+                defer { waiters.removeAll() }
+                return waiters
+            }
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns when every connection has ended its session, or after `limit`.
+    private func connectionsEnded(waitingUpTo limit: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await channel.closeFuture.get() }
-            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let done = self.open.withLock { open in
+                        if open.isEmpty { return true }
+                        self.drainWaiters.withLock { $0.append(continuation) }
+                        return false
+                    }
+                    if done { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
             await group.next()
-            // Whichever came first, closing now also ends the closeFuture wait.
-            channel.close(promise: nil)
             group.cancelAll()
+            // A late session end finds no waiter: nothing is left waiting.
+            let stragglers = self.drainWaiters.withLock { waiters in
+                defer { waiters.removeAll() }
+                return waiters
+            }
+            stragglers.forEach { $0.resume() }
+            await group.waitForAll()
         }
     }
 }

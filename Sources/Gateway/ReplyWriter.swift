@@ -4,9 +4,9 @@ import NIOCore
 /// Sends one connection's reply lines, in order. Data lines and their final
 /// line go out as one buffer, so a PULL of hundreds of messages is one write,
 /// not hundreds.
-struct ReplyWriter {
+struct ReplyWriter: Sendable {
     let allocator: ByteBufferAllocator
-    let send: (ByteBuffer) async throws -> Void
+    let send: @Sendable (ByteBuffer) async throws -> Void
 
     /// One line (the newline is added).
     func callAsFunction(_ line: String) async throws {

@@ -28,6 +28,7 @@ public struct Daemon: Sendable {
 public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
                         metrics: PrometheusCollectorRegistry? = nil) async throws -> Daemon {
     let gatewayID = configuration.gateway.gatewayID
+    OpenFilesLimit.raise(logger: logger)
     func moduleLogger(_ module: String) -> Logger {
         var logger = Logger(label: "mpim.\(module)")
         logger.logLevel = configuration.logLevel

@@ -1,0 +1,191 @@
+import Logging
+import MPIMCore
+import NIOCore
+import Synchronization
+
+/// One connection's received lines on their way to its session.
+///
+/// The event loop puts lines in; a task takes them out and runs them through
+/// the session, one at a time, and ends when the inbox is empty. An idle
+/// connection so holds no task at all — a task keeps the memory its deepest
+/// call ever needed until it ends, and a long-lived task per connection cost
+/// more than everything else an idle session holds. Past `pauseAt` waiting
+/// lines the connection stops reading (TCP backpressure) until the session
+/// catches up.
+final class LineInbox: Sendable {
+    enum Item {
+        case line(ByteBuffer)
+        /// The client sent a line over the limit: answer, then close.
+        case lineTooLong
+        /// The connection is gone: end the session.
+        case closed
+    }
+
+    private struct State {
+        var items = CircularBuffer<Item>(initialCapacity: 4)
+        var draining = false
+        var paused = false
+        var limiter: LineRateLimiter<ContinuousClock.Instant>
+        /// After QUIT or an over-long line, remaining lines are not run.
+        var closing = false
+        var closeReason = "client closed"
+    }
+
+    static let pauseAt = 512
+    static let resumeAt = 64
+
+    private let state: Mutex<State>
+    private let session: Session
+    private let channel: any Channel
+    private let write: ReplyWriter
+    private let logger: Logger
+    private let ended: @Sendable () -> Void
+
+    init(session: Session, channel: any Channel, linesPerSecond: Int, logger: Logger,
+         ended: @escaping @Sendable () -> Void) {
+        self.state = Mutex(State(limiter: LineRateLimiter(linesPerSecond: linesPerSecond, now: ContinuousClock.now)))
+        self.session = session
+        self.channel = channel
+        self.write = ReplyWriter(allocator: channel.allocator) { [channel] in try await channel.writeAndFlush($0).get() }
+        self.logger = logger
+        self.ended = ended
+    }
+
+    /// Queues an item (on the event loop); true when the connection should stop reading.
+    func receive(_ item: Item) -> Bool {
+        let (start, pause) = state.withLock { state -> (Bool, Bool) in
+            state.items.append(item)
+            let start = !state.draining
+            state.draining = true
+            let pause = !state.paused && state.items.count >= Self.pauseAt
+            if pause { state.paused = true }
+            return (start, pause)
+        }
+        if start {
+            Task { await self.drain() }
+        }
+        return pause
+    }
+
+    private func drain() async {
+        while let item = next() {
+            switch item {
+            case .line(let bytes):
+                await run(bytes)
+            case .lineTooLong:
+                state.withLock { $0.closing = true; $0.closeReason = "line too long" }
+                await session.settle()
+                try? await write(GatewayError.lineTooLong.replyLine)
+                await Self.lingeringClose(channel)
+            case .closed:
+                await session.end()
+                logger.info("connection closed", metadata: ["reason": "\(state.withLock { $0.closeReason })"])
+                ended()
+            }
+        }
+    }
+
+    /// The next item, or nil (and no longer draining) when there is none.
+    private func next() -> Item? {
+        let (item, resume) = state.withLock { state -> (Item?, Bool) in
+            guard let item = state.items.popFirst() else {
+                state.draining = false
+                return (nil, false)
+            }
+            let resume = state.paused && state.items.count <= Self.resumeAt
+            if resume { state.paused = false }
+            return (item, resume)
+        }
+        if resume {
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+        return item
+    }
+
+    private func run(_ bytes: ByteBuffer) async {
+        let admitted = state.withLock { state -> Bool? in
+            guard !state.closing else { return nil }
+            return state.limiter.admit(now: ContinuousClock.now)
+        }
+        guard let admitted else { return }
+        do {
+            guard admitted else {
+                GatewayMetrics.rateLimitedLines.increment()
+                await session.settle()
+                try await write(GatewayError.rateLimited.replyLine)
+                return
+            }
+            guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
+                await session.settle()
+                try await write(GatewayError.invalidUTF8.replyLine)
+                return
+            }
+            if try await session.respond(to: line, write: write) == .close {
+                state.withLock { $0.closing = true; $0.closeReason = "quit" }
+                try? await channel.close()
+            }
+        } catch {
+            // A write failed: the connection is going; `.closed` follows.
+            state.withLock { state in
+                if !state.closing { state.closeReason = "error: \(error)" }
+                state.closing = true
+            }
+        }
+    }
+
+    /// Sends FIN, then waits briefly for the client to close, so that unread
+    /// input on our side does not turn the close into a reset that would
+    /// destroy the reply we just wrote.
+    private static func lingeringClose(_ channel: any Channel) async {
+        try? await channel.close(mode: .output)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await channel.closeFuture.get() }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            // Whichever came first, closing now also ends the closeFuture wait.
+            channel.close(promise: nil)
+            group.cancelAll()
+        }
+    }
+}
+
+/// Hands a connection's lines to its inbox, on the event loop.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let inbox: LineInbox
+    private let greeting: String
+    private let opened: () -> Void
+
+    init(inbox: LineInbox, greeting: String, opened: @escaping () -> Void) {
+        self.inbox = inbox
+        self.greeting = greeting
+        self.opened = opened
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        opened()
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: greeting + "\n")), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if inbox.receive(.line(unwrapInboundIn(data))) {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        _ = inbox.receive(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is LineTooLongError {
+            _ = inbox.receive(.lineTooLong)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
