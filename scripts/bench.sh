@@ -16,12 +16,12 @@ cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-5}
 warmup=${BENCH_WARMUP:-1}
 output=${BENCH_OUTPUT:-Docs/BENCHMARKS.md}
-idle_connections=${BENCH_CONNECTIONS:-10000}
+idle_connections=${BENCH_CONNECTIONS:-19000}
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
 
-# The 10k-connection row needs ~2 descriptors per connection in this shell's
-# children (the bench's socket and the daemon's), so raise the soft limit.
+# The idle-connection row needs a descriptor per connection in the bench and
+# in the daemon (mpimd also lifts its own soft limit), so raise the soft limit.
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 if [ "$build" = 1 ]; then
@@ -143,6 +143,15 @@ run_row() {
     printf '%s\t%s\t%s\t%s\n' "$kind" "$label" "mpim-bench ${shown[*]}" "$figures" >>"$rows"
 }
 
+# The reference first, on the same machine in the same run.
+redis_command="redis-benchmark -h 127.0.0.1 -p \$REDIS -c 50 -t ping_inline -q"
+echo "== reference: $redis_command" >&2
+redis_result=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c 50 -t ping_inline -q 2>&1 | tr '\r' '\n' | grep -E 'requests per second' | tail -n 1 | sed 's/^ *//')
+echo "$redis_result" >&2
+# "PING_INLINE: 98039.22 requests per second, p50=0.263 msec"
+redis_rps=$(echo "$redis_result" | grep -o '[0-9.]* requests per second' | cut -d ' ' -f 1 || true)
+redis_p50=$(echo "$redis_result" | grep -o 'p50=[0-9.]*' | cut -d = -f 2 || true)
+
 timing=(--seconds "$seconds" --warmup "$warmup")
 run_row msg "1:1, 1 pair, window 1" \
     send --port @GW1 --pairs 1 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
@@ -150,6 +159,8 @@ run_row msg "1:1, 64 pairs, window 1" \
     send --port @GW1 --pairs 64 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1, 64 pairs, window 16" \
     send --port @GW1 --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1, 64 pairs, steady 10,000 msg/s offered" \
+    send --port @GW1 --pairs 64 --window 16 --rate 10000 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1 cross-gateway, 64 pairs, window 16" \
     send --port @GW1 --port @GW2 --pairs 64 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID --server-pid @GW2_PID
@@ -165,13 +176,6 @@ run_row ping "mpim-bench PING -> mpimd" \
 run_row connect "$idle_connections idle logged-in connections" \
     connect --port @GW1 --connections "$idle_connections" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
 
-redis_command="redis-benchmark -h 127.0.0.1 -p \$REDIS -c 50 -t ping_inline -q"
-echo "== reference: $redis_command" >&2
-redis_result=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c 50 -t ping_inline -q 2>&1 | tr '\r' '\n' | grep -E 'requests per second' | tail -n 1 | sed 's/^ *//')
-echo "$redis_result" >&2
-# "PING_INLINE: 98039.22 requests per second, p50=0.263 msec"
-redis_rps=$(echo "$redis_result" | grep -o '[0-9.]* requests per second' | cut -d ' ' -f 1 || true)
-redis_p50=$(echo "$redis_result" | grep -o 'p50=[0-9.]*' | cut -d = -f 2 || true)
 
 # --- The results section -------------------------------------------------------
 
@@ -186,7 +190,8 @@ section="$work/section.md"
 awk -F'\t' -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v commit="$commit" -v nproc="$(nproc)" \
     -v cpu="$cpu_model" -v memory="$memory" -v kernel="$(uname -r)" -v swift="$swift_version" \
     -v redis="$redis_version" -v seconds="$seconds" -v warmup="$warmup" \
-    -v redis_command="$redis_command" -v redis_rps="$redis_rps" -v redis_p50="$redis_p50" '
+    -v redis_command="$redis_command" -v redis_rps="$redis_rps" -v redis_p50="$redis_p50" \
+    -v idle_connections="$idle_connections" '
 function ms(us) { return sprintf(us < 100 ? "%.3f" : "%.2f", us / 1000) }
 function lat(prefix) { return ms(f[prefix "_p50_us"]) " / " ms(f[prefix "_p99_us"]) " / " ms(f[prefix "_p999_us"]) " / " ms(f[prefix "_max_us"]) }
 function pct(key) { return (key in f) ? sprintf("%.0f%%", f[key]) : "–" }
@@ -196,7 +201,10 @@ function load(i,    words, w, eq) {
     split(line[i], words, " ")
     for (w in words) { eq = index(words[w], "="); f[substr(words[w], 1, eq - 1)] = substr(words[w], eq + 1) }
 }
+function min(a, b) { return a + 0 < b + 0 ? a + 0 : b + 0 }
 function rate(key) { return sprintf("%.0f", f[key]) }
+function row(name,    i) { for (i = 1; i <= n; i++) if (label[i] == name) return i; return 0 }
+function target(what, wanted, measured, met) { printf "| %s | %s | %s | %s |\n", what, wanted, measured, (met ? "yes" : "**no**") }
 {
     kind[NR] = $1; label[NR] = $2; command[NR] = $3; line[NR] = $4; n = NR
 }
@@ -212,6 +220,26 @@ END {
     print "- mpimd: bcrypt cost 4, `max_lines_per_second = 10000000`, SQLite and Redis on the same machine; the bench, the"
     print "  daemons and Redis share the " nproc " cores"
     print "- Each load row: " warmup " s warm-up, then " seconds " s measured; 64-byte message texts"
+    print ""
+    print "### Targets (issue 8)"
+    print ""
+    print "Ratios are against `" redis_command "` run in the same `make bench` (" sprintf("%.0f", redis_rps) " requests/s)."
+    print ""
+    print "| target | wanted | measured | met |"
+    print "| --- | --- | --- | :---: |"
+    same = row("1:1, 64 pairs, window 16"); load(same); same_rate = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("1:1 same gateway, acknowledged and pushed", ">= 0.6 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", same_rate, same_rate / redis_rps), same_rate >= 0.6 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
+    load(row("1:1, 64 pairs, steady 10,000 msg/s offered"))
+    target("latency at 10,000 msg/s offered: SEND -> +OK p99", "<= 2 ms", ms(f["send_p99_us"]) " ms", f["send_p99_us"] + 0 <= 2000)
+    target("latency at 10,000 msg/s offered: SEND -> push p99", "<= 3 ms", ms(f["deliver_p99_us"]) " ms", f["deliver_p99_us"] + 0 <= 3000)
+    load(row("1:1 cross-gateway, 64 pairs, window 16")); cross = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("1:1 cross-gateway", ">= 0.6 x same gateway", sprintf("%.0f msg/s = %.2f x", cross, cross / same_rate), cross >= 0.6 * same_rate)
+    load(row("group of 100 online, window 16"))
+    target("group fan-out, 100 online members", ">= 250,000 GMSG/s", sprintf("%.0f GMSG/s", f["deliveries_per_s"]), f["deliveries_per_s"] + 0 >= 250000)
+    load(row(idle_connections " idle logged-in connections"))
+    target(idle_connections " idle logged-in connections", "all open, <= 12 KB RSS each", sprintf("%d open, %.1f KB each", f["open_after_hold"], f["rss_per_conn_bytes"] / 1000), f["open_after_hold"] + 0 == idle_connections + 0 && f["rss_per_conn_bytes"] + 0 <= 12000)
+    load(row("login, 16 connections"))
+    target("login rate", ">= 2,000/s", sprintf("%.0f/s", f["logins_per_s"]), f["logins_per_s"] + 0 >= 2000 && f["errors"] == 0)
     print ""
     print "### Messages"
     print ""
