@@ -60,7 +60,8 @@ extension AppDatabase {
     {
         try await writer.write { db in
             let now = UnixMillis.now()
-            let addToMailbox = try db.cachedStatement(sql: "INSERT INTO mailbox (userID, messageID) VALUES (?, ?)")
+            let addToMailbox = try db.cachedStatement(
+                sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
             let insertMessage = try db.cachedStatement(
                 sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
             let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
@@ -87,9 +88,8 @@ extension AppDatabase {
                 ])
                 record.id = db.lastInsertedRowID
                 let message = record.chatMessage
-                for recipient in recipients {
-                    try addToMailbox.execute(arguments: [recipient, message.id])
-                }
+                try addToMailbox.execute(
+                    rows: recipients.lazy.map { ($0, message.id, Int64(MailboxState.undelivered.rawValue)) }, in: db)
                 if let clientID = outgoing.clientID {
                     try db.execute(
                         sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
@@ -125,10 +125,8 @@ extension AppDatabase {
     private static func advance(_ receipts: [MailboxReceipt], in db: Database) throws {
         guard !receipts.isEmpty else { return }
         let statement = try db.cachedStatement(
-            sql: "UPDATE mailbox SET state = ? WHERE userID = ? AND messageID = ? AND state < ?")
-        for receipt in receipts {
-            try statement.execute(arguments: [receipt.state.rawValue, receipt.user, receipt.message, receipt.state.rawValue])
-        }
+            sql: "UPDATE mailbox SET state = ?3 WHERE userID = ?1 AND messageID = ?2 AND state < ?3")
+        try statement.execute(rows: receipts.lazy.map { ($0.user, $0.message, Int64($0.state.rawValue)) }, in: db)
     }
 
     private static func message(sentBy sender: UserID, clientID: String, in db: Database) throws -> ChatMessage? {
