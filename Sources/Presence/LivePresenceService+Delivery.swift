@@ -48,9 +48,17 @@ extension LivePresenceService {
     }
 
     public func kick(_ user: UserID, device: String?, reason: String) async throws(MPIMError) -> Int {
-        // Local sessions go even if Redis cannot be read.
+        // Routes first: a kicked session unbinds its own route as it closes,
+        // and the count is of the sessions this kick reached. Local sessions
+        // go even if Redis cannot be read.
+        let entries: [RouteEntry]
+        do {
+            entries = try await routes(of: user).filter { device == nil || $0.device == device }
+        } catch {
+            local.kick(user, device: device, reason: reason, sparing: nil)
+            throw error
+        }
         local.kick(user, device: device, reason: reason, sparing: nil)
-        let entries = try await routes(of: user).filter { device == nil || $0.device == device }
         let remote = Set(entries.map(\.gateway)).subtracting([gatewayID])
         let envelope = GatewayEnvelope.kick(user: user, device: device ?? "*", reason: reason)
         do {
