@@ -28,8 +28,8 @@ public struct GatewayServices: Sendable {
 /// stored and pushed, up to the send window; any other command first waits
 /// for the sends before it, so replies always come in command order.
 ///
-/// Unchecked sendable: a command may run in a child task, but the connection
-/// task awaits it before the next line, so the state is never shared.
+/// Unchecked sendable: its `LineInbox` runs the connection's lines from one
+/// drain task at a time, so the state is never touched concurrently.
 final class Session: @unchecked Sendable {
     enum Disposition {
         case keepOpen
@@ -88,7 +88,7 @@ final class Session: @unchecked Sendable {
         var failure: GatewayError?
         defer { GatewayMetrics.command(command.name, succeeded: failure == nil, duration: .now - started) }
         do {
-            return try await inChildTask { try await self.execute(command, write: write) }
+            return try await execute(command, write: write)
         } catch let error as GatewayError {
             failure = error
         } catch let error as MPIMError {
@@ -96,18 +96,6 @@ final class Session: @unchecked Sendable {
         }
         try await write(failure!.replyLine)
         return .keepOpen
-    }
-
-    /// Runs a command in a child task of the connection's task. A task keeps
-    /// the memory its deepest call chain ever needed until it ends, and a
-    /// LOGIN or REGISTER goes deep (services, SQLite, Redis): run in the
-    /// connection's own long-lived task it left ~11 KB behind on every idle
-    /// connection; a child task gives it back when the command is done.
-    private func inChildTask(_ body: @escaping @Sendable () async throws -> Disposition) async throws -> Disposition {
-        try await withThrowingTaskGroup(of: Disposition.self) { group in
-            group.addTask(operation: body)
-            return try await group.next()!
-        }
     }
 
     /// Returns once every send before now is answered: whatever is written

@@ -87,22 +87,7 @@ public final class SessionRegistry: LocalDelivery {
     // MARK: LocalDelivery
 
     @discardableResult
-    public func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID] {
-        var reached: [UserID] = []
-        deliver([PushDelivery(frame: frame, users: users, skipping: skipping)]) { reached.append($0) }
-        return reached
-    }
-
-    @discardableResult
     public func deliver(_ deliveries: [PushDelivery]) -> Int {
-        var reached = 0
-        deliver(deliveries) { _ in reached += 1 }
-        return reached
-    }
-
-    /// Writes each delivery to its users' sessions here, in order; calls
-    /// `reached` for each (delivery, user) that had a session written to.
-    private func deliver(_ deliveries: [PushDelivery], reached: (UserID) -> Void) {
         // One lock for the whole batch; the writes happen outside it.
         let targets = sessions.withLock { table in
             deliveries.map { delivery in
@@ -113,14 +98,16 @@ public final class SessionRegistry: LocalDelivery {
                 }
             }
         }
+        var reached = 0
         for (delivery, recipients) in zip(deliveries, targets) {
-            for (user, sessions) in recipients {
-                reached(user)
+            for (_, sessions) in recipients {
+                reached += 1
                 for session in sessions {
                     write(delivery.frame, to: session)
                 }
             }
         }
+        return reached
     }
 
     public func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?) {

@@ -25,14 +25,10 @@ public struct LiveRoute: Sendable, Equatable {
 /// deliveries and for deliveries that arrive from other gateways over Redis.
 /// Calls never block: they only enqueue bytes on the sessions' channels.
 public protocol LocalDelivery: Sendable {
-    /// Pushes `frame` to every local session of each user, except the
-    /// session `skipping` (a group message's sending session). Returns the
-    /// users that had at least one session written to here.
-    @discardableResult
-    func deliver(_ frame: PushFrame, to users: [UserID], skipping: ConnectionID?) -> [UserID]
-
-    /// Pushes each delivery in order (a session sees them in this order);
-    /// returns how many (delivery, user) pairs reached a session here.
+    /// Pushes each delivery to every local session of its users except the
+    /// session it skips (a group message's sending session), in order (a
+    /// session sees them in this order); returns how many (delivery, user)
+    /// pairs reached a session here.
     @discardableResult
     func deliver(_ deliveries: [PushDelivery]) -> Int
 
@@ -45,13 +41,6 @@ public protocol LocalDelivery: Sendable {
 
     /// The sessions logged in on this gateway, for route refresh.
     func liveRoutes() -> [LiveRoute]
-}
-
-extension LocalDelivery {
-    @discardableResult
-    public func deliver(_ deliveries: [PushDelivery]) -> Int {
-        deliveries.reduce(0) { $0 + deliver($1.frame, to: $1.users, skipping: $1.skipping).count }
-    }
 }
 
 /// Told when a message push was written to a session, so the message is not

@@ -49,28 +49,3 @@ public struct SendRequest: Sendable, Equatable {
         self.origin = origin
     }
 }
-
-extension MessageService {
-    /// Sends and waits: returns once the message is committed and pushed.
-    public func send(_ request: SendRequest) async throws(MPIMError) -> ChatMessage {
-        let result = await withCheckedContinuation { continuation in
-            submit(request) { continuation.resume(returning: $0) }
-        }
-        return try result.get()
-    }
-
-    /// A 1:1 message; `.noSuchUser` if the recipient is unknown.
-    public func send(from sender: UserID, to recipient: UserID, text: String, clientID: String?)
-        async throws(MPIMError) -> ChatMessage
-    {
-        try await send(SendRequest(sender: sender, conversation: .direct(recipient), text: text, clientID: clientID))
-    }
-
-    /// A group message, pushed to every member's sessions but `origin`.
-    public func send(from sender: UserID, toGroup group: GroupID, text: String, clientID: String?,
-                     origin: ConnectionID?) async throws(MPIMError) -> ChatMessage
-    {
-        try await send(SendRequest(sender: sender, conversation: .group(group), text: text, clientID: clientID,
-                                   origin: origin))
-    }
-}

@@ -274,7 +274,7 @@ public actor LivePresenceService: PresenceService, Service {
             logger.warning("friends unavailable; presence not announced", metadata: ["uid": "\(user)"])
             return
         }
-        await deliver(.presence(user: user, status: status), to: friends, skipping: nil)
+        await deliver([PushDelivery(frame: Push.presence(user: user, status: status).frame, users: friends)])
     }
 
     /// Closes a session wherever it is.

@@ -52,14 +52,3 @@ public protocol PresenceService: Sendable {
     func deliver(_ deliveries: [PushDelivery]) async
 }
 
-extension PresenceService {
-    /// Pushes to every session of each user, except the session `skipping`.
-    public func deliver(_ push: Push, to users: [UserID], skipping: ConnectionID?) async {
-        await deliver([PushDelivery(frame: push.frame, users: users, skipping: skipping)])
-    }
-
-    /// Pushes to every session of one user.
-    public func deliver(_ push: Push, to user: UserID) async {
-        await deliver(push, to: [user], skipping: nil)
-    }
-}
