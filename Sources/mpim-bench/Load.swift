@@ -38,6 +38,13 @@ final class CommandSender: LoadDriver {
     private var nextDue: UInt64 = 0
     private var dead = false
 
+    /// When the next command is due on a fixed-rate schedule; nil when the
+    /// sender is not paced, is dead, or waits for a reply to free a slot.
+    var dueAt: UInt64? {
+        guard interval > 0, !dead, inFlight < window else { return nil }
+        return nextDue
+    }
+
     init(connection: BenchConnection, state: LoopState, template: CommandTemplate, window: Int, interval: UInt64) {
         self.connection = connection
         self.state = state
@@ -98,6 +105,7 @@ final class LoginCycler: LoadDriver {
     private let logout: ByteBuffer
     private var busy = false
     private var awaitingLogout = false
+    let dueAt: UInt64? = nil
 
     init(connection: BenchConnection, state: LoopState, username: String, password: String) {
         self.connection = connection

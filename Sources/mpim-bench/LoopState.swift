@@ -89,7 +89,7 @@ final class LoopState {
     var firstError: String?
     /// The roles that send on this loop, driven by `ticker` when the run has a fixed rate.
     var senders: [any LoadDriver] = []
-    private var ticker: RepeatedTask?
+    private var ticker: Scheduled<Void>?
 
     @inline(__always)
     func recordReply(ok: Bool, sentAt: UInt64, now: UInt64, line: ByteBuffer) {
@@ -124,18 +124,33 @@ final class LoopState {
         recordError("connection closed by the server")
     }
 
-    /// Starts every sender; with a fixed rate, also a 1 ms tick that sends what has come due.
+    /// Starts every sender; with a fixed rate, also a timer that wakes the loop
+    /// when the next command falls due, so a command leaves on time rather than
+    /// at the next tick of a coarse clock (which would add up to a tick to every
+    /// latency measured from the schedule).
     func start(window: MeasureWindow, loadStart: UInt64, tick: Bool, on eventLoop: any EventLoop) {
         self.window = window
         for sender in senders { sender.start(at: loadStart) }
-        if tick {
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
-            ticker = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(1), delay: .milliseconds(1)) { _ in
-                let state = bound.value
-                let now = monotonicNanos()
-                for sender in state.senders { sender.fill(now: now) }
-                if now >= state.window.end { state.ticker?.cancel() }
-            }
+        if tick { armTicker(on: eventLoop) }
+    }
+
+    /// The shortest wait between two wake-ups, so a sender that is due but
+    /// blocked on its window does not spin the loop.
+    private static let minimumWait: UInt64 = 20_000
+
+    private func armTicker(on eventLoop: any EventLoop) {
+        let now = monotonicNanos()
+        guard now < window.end else { return }
+        // A sender with a full window sends again from its reply; wake at least
+        // every millisecond anyway.
+        let due = senders.compactMap(\.dueAt).min() ?? now + 1_000_000
+        let wait = max(due > now ? due - now : 0, Self.minimumWait)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        ticker = eventLoop.scheduleTask(in: .nanoseconds(Int64(wait))) {
+            let state = bound.value
+            let now = monotonicNanos()
+            for sender in state.senders { sender.fill(now: now) }
+            state.armTicker(on: eventLoop)
         }
     }
 
@@ -158,6 +173,8 @@ final class LoopState {
 /// Something on a loop that sends commands during the run.
 protocol LoadDriver: AnyObject {
     func start(at time: UInt64)
+    /// When the driver's next command is due on a fixed-rate schedule, if it has one.
+    var dueAt: UInt64? { get }
     /// Sends whatever the window (and, at a fixed rate, the schedule) allows at `now`.
     func fill(now: UInt64)
 }
