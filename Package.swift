@@ -27,6 +27,10 @@ let package = Package(
         // Shared vocabulary: ids, messages, pushes, the error enum.
         .target(name: "MPIMCore"),
 
+        // Handing work between threads: ordered batching stages (async, and on a
+        // dedicated thread for blocking work) and the condition lock under them.
+        .target(name: "WorkQueues"),
+
         // hiredis, the blocking C client, behind a thread-per-connection wrapper.
         .systemLibrary(
             name: "CHiredis",
@@ -36,7 +40,7 @@ let package = Package(
         .target(
             name: "RedisClient",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "MPIMCore",
+                "MPIMCore", "WorkQueues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +82,7 @@ let package = Package(
         .target(
             name: "Presence",
             dependencies: [
-                "MPIMCore", "RedisClient",
+                "MPIMCore", "RedisClient", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,7 +98,7 @@ let package = Package(
         .target(
             name: "Messaging",
             dependencies: [
-                "MPIMCore", "Storage", "Presence", "Users", "Groups",
+                "MPIMCore", "Storage", "Presence", "Users", "Groups", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -221,6 +225,10 @@ let package = Package(
         .testTarget(
             name: "OperationsTests",
             dependencies: ["Operations", "MPIMCore"]
+        ),
+        .testTarget(
+            name: "WorkQueuesTests",
+            dependencies: ["WorkQueues"]
         ),
         .testTarget(
             name: "StorageTests",

@@ -8,11 +8,10 @@ import Users
 
 /// Messages in SQLite, group-committed; pushes through presence.
 ///
-/// A send runs through two ordered stages: the message writer (one
-/// transaction per batch of concurrent sends) and delivery (one presence call
-/// per committed batch); its completion runs after its push, and completions
-/// run in submission order, so a connection's replies and pushes keep the
-/// order its commands came in.
+/// A send is queued on the message writer (one transaction per batch of
+/// concurrent sends); once committed, on the writer's thread and in
+/// submission order, it is posted to presence and then completed, so a
+/// connection's replies and pushes keep the order its commands came in.
 public actor LiveMessageService: MessageService, Service {
     private let database: AppDatabase
     private let groups: any GroupService
@@ -20,14 +19,7 @@ public actor LiveMessageService: MessageService, Service {
     private let ledger: DeliveryLedger
     private let logger: Logger
     private let writer: MessageWriter
-    private let deliveries: GroupCommit<PendingDelivery, Void>
-
-    /// A committed (or refused) send waiting for its push and its completion.
-    private struct PendingDelivery: Sendable {
-        var outcome: Result<StoredMessage, MPIMError>
-        var origin: ConnectionID?
-        var completion: @Sendable (Result<ChatMessage, MPIMError>) -> Void
-    }
+    private let presence: any PresenceService
 
     public init(database: AppDatabase, writer: MessageWriter, users: any UserService, groups: any GroupService,
                 presence: any PresenceService, ledger: DeliveryLedger, logger: Logger) {
@@ -35,21 +27,9 @@ public actor LiveMessageService: MessageService, Service {
         self.writer = writer
         self.users = users
         self.groups = groups
+        self.presence = presence
         self.ledger = ledger
         self.logger = logger
-        self.deliveries = GroupCommit(maxBatch: 1024) { batch in
-            await presence.deliver(batch.compactMap(Self.push(for:)))
-            for pending in batch {
-                if case .success(let stored) = pending.outcome {
-                    switch stored.message.conversation {
-                    case .direct: MessagingMetrics.directAcknowledged.increment()
-                    case .group: MessagingMetrics.groupAcknowledged.increment()
-                    }
-                }
-                pending.completion(pending.outcome.map(\.message))
-            }
-            return batch.map { _ in () }
-        }
     }
 
     /// How long client message ids are remembered (the contract asks for at least 24 h).
@@ -62,7 +42,8 @@ public actor LiveMessageService: MessageService, Service {
                 await self.forgetOldClientIDs()
             } while (try? await Task.sleep(for: .seconds(3600))) != nil
         }
-        await ledger.flush()
+        // The gateway, stopped before this service, records no more receipts.
+        await writer.close()
     }
 
     public nonisolated func submit(
@@ -70,23 +51,29 @@ public actor LiveMessageService: MessageService, Service {
     ) {
         let outgoing = OutgoingMessage(
             sender: request.sender, conversation: request.conversation, text: request.text, clientID: request.clientID)
-        writer.store(outgoing) { [deliveries] outcome in
-            // Called in commit order; the delivery stage keeps that order.
-            deliveries.enqueue(PendingDelivery(outcome: outcome, origin: request.origin, completion: completion))
+        writer.store(outgoing) { [presence] outcome in
+            // On the writer's thread, in commit order: push, then answer.
+            if case .success(let stored) = outcome {
+                if let push = Self.push(for: stored, origin: request.origin) { presence.post([push]) }
+                switch stored.message.conversation {
+                case .direct: MessagingMetrics.directAcknowledged.increment()
+                case .group: MessagingMetrics.groupAcknowledged.increment()
+                }
+            }
+            completion(outcome.map { $0.message })
         }
     }
 
     /// The push a committed send owes: to a 1:1 recipient; to a group's other
     /// members and the sender's other sessions (only the sending one is skipped).
-    private static func push(for pending: PendingDelivery) -> PushDelivery? {
-        guard case .success(let stored) = pending.outcome, !stored.isRepeat else { return nil }
+    private static func push(for stored: StoredMessage, origin: ConnectionID?) -> PushDelivery? {
+        guard !stored.isRepeat else { return nil }
         let frame = Push.message(stored.message).frame
         switch stored.message.conversation {
         case .direct:
             return PushDelivery(frame: frame, users: stored.recipients)
         case .group:
-            return PushDelivery(frame: frame, users: stored.recipients + [stored.message.sender],
-                                skipping: pending.origin)
+            return PushDelivery(frame: frame, users: stored.recipients + [stored.message.sender], skipping: origin)
         }
     }
 

@@ -1,11 +1,16 @@
 import Logging
 import MPIMCore
 import Storage
+import WorkQueues
 
 /// The one queue of mailbox writes: new messages and delivery receipts share
 /// group-committed transactions, in the order they were queued. Receipts
 /// touch the mailbox pages the messages just dirtied, so riding along with the
 /// next batch of messages costs them almost nothing.
+///
+/// The writes run on the writer's own thread, which SQLite blocks, and so do
+/// the completions: a committed message is pushed and answered from there,
+/// with no hop through Swift concurrency in between.
 public final class MessageWriter: Sendable {
     enum Write: Sendable {
         case store(OutgoingMessage)
@@ -13,10 +18,10 @@ public final class MessageWriter: Sendable {
     }
 
     /// Output per write: the message's outcome, nil for a receipt.
-    private let queue: GroupCommit<Write, Result<StoredMessage, MPIMError>?>
+    private let queue: BatchingThread<Write, Result<StoredMessage, MPIMError>?>
 
     public init(database: AppDatabase, logger: Logger, maxBatch: Int = 1024) {
-        queue = GroupCommit(maxBatch: maxBatch) { writes in
+        queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch) { writes in
             var messages: [OutgoingMessage] = []
             var receipts: [MailboxReceipt] = []
             for write in writes {
@@ -29,7 +34,7 @@ public final class MessageWriter: Sendable {
             defer { MessagingMetrics.sqliteWrite.record(duration: .now - started) }
             let outcomes: [Result<StoredMessage, MPIMError>]
             do {
-                outcomes = try await database.storeMessages(messages, receipts: receipts)
+                outcomes = try database.storeMessagesBlocking(messages, receipts: receipts)
             } catch {
                 // Senders get -ERR; unrecorded receipts leave their rows owed,
                 // so those messages are pulled once more rather than lost.
@@ -46,8 +51,9 @@ public final class MessageWriter: Sendable {
         }
     }
 
-    /// Queues a message; `completion` gets its outcome once its batch is
-    /// committed, in the order messages were queued.
+    /// Queues a message; `completion` gets its outcome on the writer's thread
+    /// once its batch is committed, in the order messages were queued. It
+    /// must not block.
     func store(_ message: OutgoingMessage, completion: @escaping @Sendable (Result<StoredMessage, MPIMError>) -> Void) {
         queue.submit(.store(message)) { result in
             switch result {
@@ -57,13 +63,22 @@ public final class MessageWriter: Sendable {
         }
     }
 
-    /// Queues a receipt for the next batch.
+    /// Queues a receipt for a later batch: the next batch of messages, or
+    /// within 25 ms, or at the next `flush()` (a PULL or ACK), whichever
+    /// comes first. A receipt lost in a crash only means the message is
+    /// pulled once more.
     func record(_ receipt: MailboxReceipt) {
-        queue.enqueue(.receipt(receipt))
+        queue.enqueueLazily(.receipt(receipt))
     }
 
     /// Waits until everything queued so far is written.
     func flush() async {
         await queue.flush()
+    }
+
+    /// Writes what is queued, then ends the writer's thread; later writes fail.
+    public func close() async {
+        await queue.flush()
+        queue.stop()
     }
 }

@@ -6,45 +6,30 @@ extension LivePresenceService {
         try await routes(of: [user])[user] ?? []
     }
 
-    public func deliver(_ deliveries: [PushDelivery]) async {
+    public nonisolated func post(_ deliveries: [PushDelivery]) {
+        if let remote = deliverHere(deliveries) { remoteDeliveries.enqueue(remote) }
+    }
+
+    public nonisolated func deliver(_ deliveries: [PushDelivery]) async {
+        if let remote = deliverHere(deliveries) { await remoteDeliveries.submit(remote) }
+    }
+
+    /// Pushes to this gateway's sessions (never needing Redis, even when
+    /// routes are unreadable) and returns what is left for other gateways:
+    /// nil when the route cache shows every user is only here.
+    private nonisolated func deliverHere(_ deliveries: [PushDelivery]) -> RemoteDeliveries.Batch? {
         let deliveries = deliveries.filter { !$0.users.isEmpty }
-        guard !deliveries.isEmpty else { return }
-        // This gateway's own sessions never need Redis, even if routes are unreadable.
+        guard !deliveries.isEmpty else { return nil }
         PresenceMetrics.delivered(local.deliver(deliveries), path: "in_process")
-        let routes: [UserID: [RouteEntry]]
-        do {
-            routes = try await self.routes(of: deliveries.flatMap(\.users))
-        } catch {
-            // Redis down: remote sessions miss the push; a message stays in
-            // the mailbox and reaches them through PULL.
-            logger.debug("route query failed; remote push skipped", metadata: ["deliveries": "\(deliveries.count)"])
-            return
+        let users = Array(Set(deliveries.flatMap { $0.users }))
+        let (routes, generation) = routeCache.lookup(users)
+        let gateway = gatewayID
+        let elsewhere = users.contains { user in
+            routes[user].map { $0.contains { $0.gateway != gateway } } ?? true
         }
-        // Each other gateway gets its share of the batch, in order, in one envelope.
-        var envelopesByGateway: [GatewayID: [GatewayEnvelope]] = [:]
-        var remoteRecipients = 0
-        for delivery in deliveries {
-            var recipientsByGateway: [GatewayID: [UserID]] = [:]
-            for user in delivery.users {
-                for gateway in Set((routes[user] ?? []).map(\.gateway)) where gateway != gatewayID {
-                    recipientsByGateway[gateway, default: []].append(user)
-                }
-            }
-            for (gateway, recipients) in recipientsByGateway {
-                envelopesByGateway[gateway, default: []].append(.deliver(users: recipients, frame: delivery.frame))
-                remoteRecipients += recipients.count
-            }
-        }
-        guard !envelopesByGateway.isEmpty else { return }
-        let commands = envelopesByGateway.sorted { $0.key < $1.key }.map { gateway, envelopes in
-            send(envelopes, to: gateway)
-        }
-        do {
-            _ = try await redis.pipeline(commands)
-            PresenceMetrics.delivered(remoteRecipients, path: configuration.queueMode.rawValue)
-        } catch {
-            logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
-        }
+        guard elsewhere else { return nil }
+        return RemoteDeliveries.Batch(
+            deliveries: deliveries, routes: routes, missing: users.filter { routes[$0] == nil }, generation: generation)
     }
 
     public func kick(_ user: UserID, device: String?, reason: String) async throws(MPIMError) -> Int {
@@ -84,23 +69,6 @@ extension LivePresenceService {
     /// Every user's routes: from the route cache, the rest read in one
     /// pipelined round trip (and cached).
     func routes(of users: [UserID]) async throws(MPIMError) -> [UserID: [RouteEntry]] {
-        let unique = Array(Set(users))
-        var (routes, generation) = routeCache.lookup(unique)
-        let missing = unique.filter { routes[$0] == nil }
-        guard !missing.isEmpty else { return routes }
-        let replies: [RESPValue]
-        do {
-            replies = try await redis.pipeline(missing.map { ["HGETALL", RedisKeys.route($0)] })
-        } catch {
-            routeCache.countFailure(missing.count)
-            throw .internal("redis unavailable")
-        }
-        var fetched: [UserID: [RouteEntry]] = [:]
-        for (user, reply) in zip(missing, replies) {
-            fetched[user] = Self.entries(reply)
-        }
-        routeCache.store(fetched, fetchedAt: generation)
-        routes.merge(fetched) { _, new in new }
-        return routes
+        try await routeReader.routes(of: users)
     }
 }

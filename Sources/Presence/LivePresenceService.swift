@@ -56,6 +56,9 @@ public actor LivePresenceService: PresenceService, Service {
     let logger: Logger
     /// Route look-ups, shared with the subscriber thread that invalidates them.
     public let routeCache: RouteCache
+    let routeReader: RouteReader
+    /// Pushes for other gateways, in order.
+    let remoteDeliveries: RemoteDeliveries
     private let subscriber: RedisSubscriber
     /// Stream mode only: reads this gateway's delivery stream.
     private let streamConsumer: StreamConsumer?
@@ -64,7 +67,7 @@ public actor LivePresenceService: PresenceService, Service {
     /// When this process started: routes of this gateway older than that are a previous run's.
     let startedAt = UnixMillis.now()
 
-    var gatewayID: GatewayID { configuration.gatewayID }
+    nonisolated var gatewayID: GatewayID { configuration.gatewayID }
 
     /// - Parameters:
     ///   - redis: the queue-role connection (routes, statuses, publish).
@@ -80,6 +83,10 @@ public actor LivePresenceService: PresenceService, Service {
         self.logger = logger
         let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
         self.routeCache = routeCache
+        routeReader = RouteReader(redis: redis, cache: routeCache)
+        remoteDeliveries = RemoteDeliveries(
+            gateway: configuration.gatewayID, reader: routeReader, queueMode: configuration.queueMode,
+            streamMaxLength: configuration.streamMaxLength, logger: logger)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let ownChannel = RedisKeys.gatewayChannel(configuration.gatewayID)
         subscriber = RedisSubscriber(

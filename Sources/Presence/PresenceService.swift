@@ -50,5 +50,9 @@ public protocol PresenceService: Sendable {
     /// for the others, one round trip reads all their routes and one publish
     /// per gateway carries that gateway's share of the batch.
     func deliver(_ deliveries: [PushDelivery]) async
+    /// `deliver` without waiting: this gateway's sessions have their pushes
+    /// queued when it returns; other gateways get theirs in order, after
+    /// those of every earlier `post` and `deliver`. Never blocks.
+    func post(_ deliveries: [PushDelivery])
 }
 

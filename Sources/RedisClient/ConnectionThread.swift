@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WorkQueues
 
 /// What a connection thread and its callers share, guarded by one lock.
 struct ThreadShared<State: Sendable>: Sendable {

@@ -58,48 +58,61 @@ extension AppDatabase {
     public func storeMessages(_ batch: [OutgoingMessage], receipts: [MailboxReceipt] = [])
         async throws -> [Result<StoredMessage, MPIMError>]
     {
-        try await writer.write { db in
-            let now = UnixMillis.now()
-            let addToMailbox = try db.cachedStatement(
-                sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
-            let insertMessage = try db.cachedStatement(
-                sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
-            let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
-                if let clientID = outgoing.clientID,
-                   let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
-                    return .success(StoredMessage(message: original, recipients: [], isRepeat: true))
-                }
-                var record = MessageRecord(
-                    id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
-                    text: outgoing.text, createdAt: now)
-                let recipients: [UserID]
-                switch try Self.recipients(of: outgoing, in: db) {
-                case .failure(let refusal): return .failure(refusal)
-                case .success(let users): recipients = users
-                }
-                switch outgoing.conversation {
-                case .direct(let recipient): record.recipientID = recipient
-                case .group(let group): record.groupID = group
-                }
-                // A prepared statement, not the record's Codable insert: this
-                // runs for every message and the encoder cost shows in profiles.
-                try insertMessage.execute(arguments: [
-                    record.senderID, record.recipientID, record.groupID, record.text, record.createdAt,
-                ])
-                record.id = db.lastInsertedRowID
-                let message = record.chatMessage
-                try addToMailbox.execute(
-                    rows: recipients.lazy.map { ($0, message.id, Int64(MailboxState.undelivered.rawValue)) }, in: db)
-                if let clientID = outgoing.clientID {
-                    try db.execute(
-                        sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
-                        arguments: [outgoing.sender, clientID, message.id, now])
-                }
-                return .success(StoredMessage(message: message, recipients: recipients, isRepeat: false))
+        try await writer.write { try Self.store(batch, receipts: receipts, in: $0) }
+    }
+
+    /// `storeMessages` on the calling thread, which it blocks until the
+    /// transaction commits: only for a dedicated writer thread, never for
+    /// Swift concurrency or an event loop.
+    public func storeMessagesBlocking(_ batch: [OutgoingMessage], receipts: [MailboxReceipt] = [])
+        throws -> [Result<StoredMessage, MPIMError>]
+    {
+        try writer.write { try Self.store(batch, receipts: receipts, in: $0) }
+    }
+
+    private static func store(_ batch: [OutgoingMessage], receipts: [MailboxReceipt], in db: Database)
+        throws -> [Result<StoredMessage, MPIMError>]
+    {
+        let now = UnixMillis.now()
+        let addToMailbox = try db.cachedStatement(
+            sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
+        let insertMessage = try db.cachedStatement(
+            sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
+        let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
+            if let clientID = outgoing.clientID,
+               let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
+                return .success(StoredMessage(message: original, recipients: [], isRepeat: true))
             }
-            try Self.advance(receipts, in: db)
-            return outcomes
+            var record = MessageRecord(
+                id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
+                text: outgoing.text, createdAt: now)
+            let recipients: [UserID]
+            switch try Self.recipients(of: outgoing, in: db) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let users): recipients = users
+            }
+            switch outgoing.conversation {
+            case .direct(let recipient): record.recipientID = recipient
+            case .group(let group): record.groupID = group
+            }
+            // A prepared statement, not the record's Codable insert: this
+            // runs for every message and the encoder cost shows in profiles.
+            try insertMessage.execute(arguments: [
+                record.senderID, record.recipientID, record.groupID, record.text, record.createdAt,
+            ])
+            record.id = db.lastInsertedRowID
+            let message = record.chatMessage
+            try addToMailbox.execute(
+                rows: recipients.lazy.map { ($0, message.id, Int64(MailboxState.undelivered.rawValue)) }, in: db)
+            if let clientID = outgoing.clientID {
+                try db.execute(
+                    sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
+                    arguments: [outgoing.sender, clientID, message.id, now])
+            }
+            return .success(StoredMessage(message: message, recipients: recipients, isRepeat: false))
         }
+        try Self.advance(receipts, in: db)
+        return outcomes
     }
 
     /// Who a message is queued for, or why it is refused.

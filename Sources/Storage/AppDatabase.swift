@@ -1,6 +1,8 @@
+import Foundation
 import GRDB
 import Logging
 import MPIMCore
+import WorkQueues
 
 /// The durable store: accounts and messages in one SQLite file (WAL).
 ///
@@ -142,12 +144,3 @@ public struct AppDatabase: Sendable {
         return migrator
     }
 }
-
-extension Duration {
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
-import Foundation

@@ -1,13 +1,13 @@
 import Synchronization
 import Testing
-@testable import Storage
+import WorkQueues
 
-@Suite("Group commit")
-struct GroupCommitTests {
+@Suite("Batching queue")
+struct BatchingQueueTests {
     @Test("concurrent submissions are batched and each gets its own output")
     func batching() async throws {
         let batches = Mutex<[Int]>([])
-        let commit = GroupCommit<Int, Int>(maxBatch: 64) { items in
+        let commit = BatchingQueue<Int, Int>(maxBatch: 64) { items in
             batches.withLock { $0.append(items.count) }
             try await Task.sleep(for: .milliseconds(5))
             return items.map { $0 * 2 }
@@ -29,14 +29,14 @@ struct GroupCommitTests {
     @Test("a failed batch fails every caller in it")
     func failure() async {
         struct Boom: Error {}
-        let commit = GroupCommit<Int, Int>(maxBatch: 8) { _ in throw Boom() }
+        let commit = BatchingQueue<Int, Int>(maxBatch: 8) { _ in throw Boom() }
         await #expect(throws: Boom.self) { _ = try await commit.submit(1) }
     }
 
     @Test("flush waits for everything enqueued before it")
     func flush() async {
         let written = Mutex<[Int]>([])
-        let commit = GroupCommit<Int, Void>(maxBatch: 4) { items in
+        let commit = BatchingQueue<Int, Void>(maxBatch: 4) { items in
             try await Task.sleep(for: .milliseconds(2))
             written.withLock { $0.append(contentsOf: items) }
             return items.map { _ in () }
@@ -49,7 +49,7 @@ struct GroupCommitTests {
 
     @Test("completions run in submission order, across batches")
     func completionOrder() async {
-        let commit = GroupCommit<Int, Int>(maxBatch: 7) { items in
+        let commit = BatchingQueue<Int, Int>(maxBatch: 7) { items in
             try await Task.sleep(for: .milliseconds(1))
             return items
         }

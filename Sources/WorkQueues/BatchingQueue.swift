@@ -1,13 +1,14 @@
 import Synchronization
 
-/// Group commit: items submitted while a batch is being written wait and go
-/// together into the next one, so one transaction (one fsync-equivalent)
-/// serves many callers without anyone waiting for a timer.
+/// An ordered stage that works in batches: items submitted while a batch is
+/// being processed wait and go together into the next one, so one round trip
+/// (a Redis pipeline, a transaction) serves many callers without anyone
+/// waiting for a timer. `BatchingThread` is the same for blocking work.
 ///
 /// Batches run one at a time in submission order, and completions are called
 /// in that order too, before the next batch starts: a stage fed from a
 /// completion sees items in the order they were submitted here.
-public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
+public final class BatchingQueue<Item: Sendable, Output: Sendable>: Sendable {
     public typealias Operation = @Sendable ([Item]) async throws -> [Output]
     public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
 
@@ -19,10 +20,7 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     private struct State {
         var queue: [Entry] = []
         var running = false
-        /// Items ever enqueued, and items whose batch has finished.
-        var enqueued = 0
-        var finished = 0
-        var flushWaiters: [(target: Int, waiter: CheckedContinuation<Void, Never>)] = []
+        var flushes = FlushWaiters()
     }
 
     private let state = Mutex(State())
@@ -58,19 +56,15 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     /// Returns once every item enqueued before this call has been written (or failed).
     public func flush() async {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if state.finished >= state.enqueued { return true }
-                state.flushWaiters.append((state.enqueued, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+            let waiting = state.withLock { $0.flushes.wait(continuation) }
+            if !waiting { continuation.resume() }
         }
     }
 
     private func add(_ entry: Entry) {
         let start = state.withLock { state -> Bool in
             state.queue.append(entry)
-            state.enqueued += 1
+            state.flushes.itemQueued()
             guard !state.running else { return false }
             state.running = true
             return true
@@ -84,8 +78,8 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
         while let batch = nextBatch() {
             let outcome: Result<[Output], any Error>
             do {
-                let outputs = try await operation(batch.map(\.item))
-                precondition(outputs.count == batch.count, "GroupCommit operation must return one output per item")
+                let outputs = try await operation(batch.map { $0.item })
+                precondition(outputs.count == batch.count, "BatchingQueue operation must return one output per item")
                 outcome = .success(outputs)
             } catch {
                 outcome = .failure(error)
@@ -97,13 +91,7 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
                 case .failure(let error): completion(.failure(error))
                 }
             }
-            let released = state.withLock { state in
-                state.finished += batch.count
-                let finished = state.finished
-                let ready = state.flushWaiters.filter { $0.target <= finished }
-                state.flushWaiters.removeAll { $0.target <= finished }
-                return ready.map(\.waiter)
-            }
+            let released = state.withLock { $0.flushes.finish(batch.count) }
             released.forEach { $0.resume() }
         }
     }

@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+import Testing
+import WorkQueues
+
+@Suite("Batching thread")
+struct BatchingThreadTests {
+    /// Submits `items` and waits for all their completions; returns the outputs in completion order.
+    private func submitAll(_ items: Range<Int>, to thread: BatchingThread<Int, Int>) async -> [Result<Int, any Error>] {
+        let seen = Mutex<[Result<Int, any Error>]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            for item in items {
+                thread.submit(item) { result in
+                    let count = seen.withLock { seen in
+                        seen.append(result)
+                        return seen.count
+                    }
+                    if count == items.count { done.resume() }
+                }
+            }
+        }
+        return seen.withLock { $0 }
+    }
+
+    @Test("submissions are batched, each gets its own output, completions in submission order")
+    func batchingAndOrder() async throws {
+        let batches = Mutex<[Int]>([])
+        let thread = BatchingThread<Int, Int>(name: "test-batching", maxBatch: 16) { items in
+            batches.withLock { $0.append(items.count) }
+            usleep(500)
+            return items.map { $0 * 2 }
+        }
+        defer { thread.stop() }
+        let outputs = try await submitAll(0..<300, to: thread).map { try $0.get() }
+        #expect(outputs == (0..<300).map { $0 * 2 })
+        let sizes = batches.withLock { $0 }
+        #expect(sizes.reduce(0, +) == 300)
+        #expect(sizes.count < 300, "some submissions shared a batch")
+        #expect(sizes.allSatisfy { $0 <= 16 })
+    }
+
+    @Test("a failed batch fails every caller in it")
+    func failure() async {
+        struct Boom: Error {}
+        let thread = BatchingThread<Int, Int>(name: "test-failure") { _ in throw Boom() }
+        defer { thread.stop() }
+        let outcomes = await submitAll(0..<5, to: thread)
+        #expect(outcomes.allSatisfy { if case .failure(let error) = $0 { error is Boom } else { false } })
+    }
+
+    @Test("a lazy item waits for the next submission, or for its delay")
+    func lazyItems() async throws {
+        let processed = Mutex<[Int]>([])
+        let thread = BatchingThread<Int, Int>(name: "test-lazy", lazyDelay: .milliseconds(300)) { items in
+            processed.withLock { $0.append(contentsOf: items) }
+            return items
+        }
+        defer { thread.stop() }
+        thread.enqueueLazily(1)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(processed.withLock { $0 }.isEmpty, "a lazy item alone does not run before its delay")
+        _ = await submitAll(2..<3, to: thread)
+        #expect(processed.withLock { $0 } == [1, 2], "it goes with the next submission, in order")
+
+        thread.enqueueLazily(3)
+        let queued = ContinuousClock.now
+        while processed.withLock({ $0.count }) < 3 {
+            try await Task.sleep(for: .milliseconds(10))
+            try #require(ContinuousClock.now - queued < .seconds(5))
+        }
+        #expect(ContinuousClock.now - queued >= .milliseconds(250), "alone, it waited for its delay")
+    }
+
+    @Test("flush runs lazy items at once and returns when they are done")
+    func flush() async {
+        let processed = Mutex<[Int]>([])
+        let thread = BatchingThread<Int, Int>(name: "test-flush", lazyDelay: .seconds(60)) { items in
+            processed.withLock { $0.append(contentsOf: items) }
+            return items
+        }
+        defer { thread.stop() }
+        for item in 0..<10 { thread.enqueueLazily(item) }
+        await thread.flush()
+        #expect(processed.withLock { $0 } == Array(0..<10))
+        await thread.flush()  // nothing pending: returns at once
+    }
+
+    @Test("after stop, queued items are still processed and new ones fail")
+    func stop() async {
+        let thread = BatchingThread<Int, Int>(name: "test-stop") { items in items }
+        let before = await submitAll(0..<3, to: thread)
+        #expect(before.allSatisfy { (try? $0.get()) != nil })
+        thread.stop()
+        let after = await submitAll(3..<4, to: thread)
+        #expect(after.allSatisfy { if case .failure(let error) = $0 { error is BatchingThreadStopped } else { false } })
+    }
+}
