@@ -44,11 +44,22 @@ public final class GatewayServer: Service {
     private let registry: SessionRegistry
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    /// Every open connection, so shutdown can close them.
-    private let open = Mutex<[ConnectionID: any Channel]>([:])
+    private struct Connections {
+        /// Every open connection, so shutdown can close them.
+        var open: [ConnectionID: any Channel] = [:]
+        /// Waiting for every connection to end (shutdown).
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// The waiters to resume, once no connection is left.
+        mutating func takeWaitersIfDrained() -> [CheckedContinuation<Void, Never>] {
+            guard open.isEmpty else { return [] }
+            defer { drainWaiters.removeAll() }
+            return drainWaiters
+        }
+    }
+
+    private let connections = Mutex(Connections())
     private let boundPort = Mutex<Int?>(nil)
-    /// Waiting for every connection to end (shutdown).
-    private let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     /// Awaited before the listener binds (presence being able to receive).
     private let readiness: @Sendable () async -> Void
@@ -108,7 +119,7 @@ public final class GatewayServer: Service {
 
     /// Kicks every connection with a reason and closes it.
     private func closeAll(reason: String) {
-        let channels = open.withLock { Array($0.values) }
+        let channels = connections.withLock { Array($0.open.values) }
         for channel in channels {
             SessionRegistry.kick(channel, reason: reason)
         }
@@ -127,20 +138,16 @@ public final class GatewayServer: Service {
             ended: { self.connectionEnded(id) })
         return ConnectionHandler(inbox: inbox, greeting: "+OK welcome to mpim \(configuration.gatewayID)") {
             logger.info("connection opened", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
-            self.open.withLock { $0[id] = channel }
+            self.connections.withLock { $0.open[id] = channel }
             GatewayMetrics.connectionsOpen.increment()
         }
     }
 
     private func connectionEnded(_ id: ConnectionID) {
-        let waiters = open.withLock { open -> [CheckedContinuation<Void, Never>] in
-            guard open.removeValue(forKey: id) != nil else { return [] }
+        let waiters = connections.withLock { connections -> [CheckedContinuation<Void, Never>] in
+            guard connections.open.removeValue(forKey: id) != nil else { return [] }
             GatewayMetrics.connectionsOpen.decrement()
-            guard open.isEmpty else { return [] }
-            return drainWaiters.withLock { waiters in
-                defer { waiters.removeAll() }
-                return waiters
-            }
+            return connections.takeWaitersIfDrained()
         }
         waiters.forEach { $0.resume() }
     }
@@ -150,9 +157,9 @@ public final class GatewayServer: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
-                    let done = self.open.withLock { open in
-                        if open.isEmpty { return true }
-                        self.drainWaiters.withLock { $0.append(continuation) }
+                    let done = self.connections.withLock { connections in
+                        if connections.open.isEmpty { return true }
+                        connections.drainWaiters.append(continuation)
                         return false
                     }
                     if done { continuation.resume() }
@@ -162,9 +169,9 @@ public final class GatewayServer: Service {
             await group.next()
             group.cancelAll()
             // A late session end finds no waiter: nothing is left waiting.
-            let stragglers = self.drainWaiters.withLock { waiters in
-                defer { waiters.removeAll() }
-                return waiters
+            let stragglers = self.connections.withLock { connections in
+                defer { connections.drainWaiters.removeAll() }
+                return connections.drainWaiters
             }
             stragglers.forEach { $0.resume() }
             await group.waitForAll()
