@@ -22,6 +22,23 @@ struct BatchingThreadTests {
         return seen.withLock { $0 }
     }
 
+    /// Items a test thread processed, in order.
+    final class Processed: Sendable {
+        private let items = Mutex<[Int]>([])
+        func append(_ new: [Int]) { items.withLock { $0.append(contentsOf: new) } }
+        var all: [Int] { items.withLock { $0 } }
+    }
+
+    /// A thread that returns its items and records every item it processed.
+    private func recordingThread(lazyDelay: Duration) -> (BatchingThread<Int, Int>, Processed) {
+        let processed = Processed()
+        let thread = BatchingThread<Int, Int>(name: "test-recording", lazyDelay: lazyDelay) { items in
+            processed.append(items)
+            return items
+        }
+        return (thread, processed)
+    }
+
     @Test("submissions are batched, each gets its own output, completions in submission order")
     func batchingAndOrder() async throws {
         let batches = Mutex<[Int]>([])
@@ -50,49 +67,37 @@ struct BatchingThreadTests {
 
     @Test("a lazy item waits for the next submission")
     func lazyItemRidesAlong() async throws {
-        let processed = Mutex<[Int]>([])
         // A delay no test run reaches, so only the submission can run it.
-        let thread = BatchingThread<Int, Int>(name: "test-lazy", lazyDelay: .seconds(60)) { items in
-            processed.withLock { $0.append(contentsOf: items) }
-            return items
-        }
+        let (thread, processed) = recordingThread(lazyDelay: .seconds(60))
         defer { thread.stop() }
         thread.enqueueLazily(1)
         try await Task.sleep(for: .milliseconds(100))
-        #expect(processed.withLock { $0 }.isEmpty, "a lazy item alone does not run before its delay")
+        #expect(processed.all.isEmpty, "a lazy item alone does not run before its delay")
         _ = await submitAll(2..<3, to: thread)
-        #expect(processed.withLock { $0 } == [1, 2], "it goes with the next submission, in order")
+        #expect(processed.all == [1, 2], "it goes with the next submission, in order")
     }
 
     @Test("a lazy item alone runs once its delay has passed")
     func lazyItemDelay() async throws {
-        let processed = Mutex<[Int]>([])
-        let thread = BatchingThread<Int, Int>(name: "test-lazy-delay", lazyDelay: .milliseconds(300)) { items in
-            processed.withLock { $0.append(contentsOf: items) }
-            return items
-        }
+        let (thread, processed) = recordingThread(lazyDelay: .milliseconds(300))
         defer { thread.stop() }
         let queued = ContinuousClock.now
         thread.enqueueLazily(3)
-        while processed.withLock({ $0.isEmpty }) {
+        while processed.all.isEmpty {
             try await Task.sleep(for: .milliseconds(10))
             try #require(ContinuousClock.now - queued < .seconds(10), "it ran at all")
         }
         #expect(ContinuousClock.now - queued >= .milliseconds(300), "not before its delay")
-        #expect(processed.withLock { $0 } == [3])
+        #expect(processed.all == [3])
     }
 
     @Test("flush runs lazy items at once and returns when they are done")
     func flush() async {
-        let processed = Mutex<[Int]>([])
-        let thread = BatchingThread<Int, Int>(name: "test-flush", lazyDelay: .seconds(60)) { items in
-            processed.withLock { $0.append(contentsOf: items) }
-            return items
-        }
+        let (thread, processed) = recordingThread(lazyDelay: .seconds(60))
         defer { thread.stop() }
         for item in 0..<10 { thread.enqueueLazily(item) }
         await thread.flush()
-        #expect(processed.withLock { $0 } == Array(0..<10))
+        #expect(processed.all == Array(0..<10))
         await thread.flush()  // nothing pending: returns at once
     }
 
