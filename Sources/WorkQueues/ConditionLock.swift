@@ -31,17 +31,10 @@ public final class ConditionLock<Value: Sendable>: @unchecked Sendable {
     /// Blocks the calling thread until `body` returns non-nil, or `deadline` passes (then returns nil).
     /// Only for dedicated threads: never call this from Swift concurrency.
     public func wait<Result>(until deadline: ContinuousClock.Instant? = nil, _ body: (inout Value) -> Result?) -> Result? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let result = body(&value) { return result }
-            guard let deadline else {
-                condition.wait()
-                continue
-            }
-            let remaining = deadline - .now
-            if remaining <= .zero { return nil }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.timeInterval))
+        wait { value -> WaitStep<Result?> in
+            if let result = body(&value) { return .done(result) }
+            if let deadline, deadline <= .now { return .done(nil) }
+            return .sleep(until: deadline)
         }
     }
 
