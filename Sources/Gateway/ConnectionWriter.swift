@@ -10,6 +10,7 @@ final class ConnectionWriter: Sendable {
     /// A pushed message to report once its bytes are written.
     struct Receipt {
         var message: MessageID
+        var group: GroupID?
         var user: UserID
         var awaitingAck: Bool
     }
@@ -65,7 +66,8 @@ final class ConnectionWriter: Sendable {
         let receipts = self.receipts
         promise.futureResult.whenSuccess {
             for receipt in written {
-                receipts.pushed(receipt.message, to: receipt.user, awaitingAck: receipt.awaitingAck)
+                receipts.pushed(
+                    receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
             }
         }
         channel.writeAndFlush(bytes, promise: promise)

@@ -157,7 +157,8 @@ public final class SessionRegistry: LocalDelivery {
         }
         GatewayMetrics.pushesWritten.increment()
         let receipt = frame.messageID.map {
-            ConnectionWriter.Receipt(message: $0, user: session.route.user, awaitingAck: session.ackMode)
+            ConnectionWriter.Receipt(
+                message: $0, group: frame.group, user: session.route.user, awaitingAck: session.ackMode)
         }
         session.writer.write(frame.line, receipt: receipt)
     }

@@ -47,7 +47,8 @@ public protocol LocalDelivery: Sendable {
 /// returned again by PULL (or, for a session in ack mode, is returned until
 /// acknowledged); implemented by Messaging.
 public protocol DeliveryReceipts: Sendable {
-    func pushed(_ message: MessageID, to user: UserID, awaitingAck: Bool)
+    /// `group` is the message's group, nil for a 1:1 message.
+    func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool)
 }
 
 /// Who a user's friends are; presence tells them of status changes.

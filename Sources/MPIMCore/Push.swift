@@ -29,18 +29,26 @@ public enum Push: Sendable, Equatable {
         }
     }
 
-    public var frame: PushFrame { PushFrame(line: line, messageID: messageID) }
+    public var frame: PushFrame {
+        guard case .message(let message) = self, case .group(let group) = message.conversation else {
+            return PushFrame(line: line, messageID: messageID)
+        }
+        return PushFrame(line: line, messageID: message.id, group: group)
+    }
 }
 
-/// A push ready for the wire, with the message it carries (if any), which is
-/// all a gateway needs to write it and report its delivery.
+/// A push ready for the wire, with the message it carries (if any) and that
+/// message's group, which is all a gateway needs to write it and report its
+/// delivery.
 public struct PushFrame: Sendable, Equatable {
     public var line: String
     public var messageID: MessageID?
+    public var group: GroupID?
 
-    public init(line: String, messageID: MessageID?) {
+    public init(line: String, messageID: MessageID?, group: GroupID? = nil) {
         self.line = line
         self.messageID = messageID
+        self.group = group
     }
 }
 

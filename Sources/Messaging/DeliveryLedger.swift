@@ -14,8 +14,9 @@ public final class DeliveryLedger: DeliveryReceipts {
         self.writer = writer
     }
 
-    public func pushed(_ message: MessageID, to user: UserID, awaitingAck: Bool) {
-        writer.record(MailboxReceipt(user: user, message: message, state: awaitingAck ? .awaitingAck : .delivered))
+    public func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
+        writer.record(MailboxReceipt(
+            user: user, message: message, state: awaitingAck ? .awaitingAck : .delivered, group: group))
     }
 
     /// Waits until every delivery recorded so far is written.

@@ -3,8 +3,9 @@ import MPIMCore
 /// What one gateway publishes on another's channel.
 ///
 /// Wire forms:
-/// - `deliver <uid>[,<uid>...] <message id or 0>\n<push line>`: write the
-///   push line (kept byte for byte) to those users' sessions there;
+/// - `deliver <uid>[,<uid>...] <message id or 0>[ <group id>]\n<push line>`:
+///   write the push line (kept byte for byte) to those users' sessions there;
+///   the group id comes with a group message, for its delivery receipts;
 /// - `kick <uid> <device>\n<reason>`: close that session there (device `*`: all of the user's);
 /// - `broadcast\n<push line>`: write the line to every session there.
 ///
@@ -20,7 +21,8 @@ public enum GatewayEnvelope: Sendable, Equatable {
     public var encoded: String {
         switch self {
         case .deliver(let users, let frame):
-            "deliver \(users.map(String.init).joined(separator: ",")) \(frame.messageID ?? 0)\n\(frame.line)"
+            "deliver \(users.map(String.init).joined(separator: ",")) \(frame.messageID ?? 0)"
+                + (frame.group.map { " \($0)" } ?? "") + "\n\(frame.line)"
         case .kick(let user, let device, let reason):
             "kick \(user) \(device)\n\(reason)"
         case .broadcast(let frame):
@@ -57,11 +59,14 @@ public enum GatewayEnvelope: Sendable, Equatable {
         let parts = header.split(separator: " ", omittingEmptySubsequences: false)
         switch parts.first {
         case "deliver":
-            guard parts.count == 3, let message = MessageID(parts[2]), message >= 0 else { return nil }
+            guard parts.count == 3 || parts.count == 4, let message = MessageID(parts[2]), message >= 0 else { return nil }
+            let group = parts.count == 4 ? GroupID(parts[3]) : nil
+            guard parts.count == 3 || (group ?? 0) > 0 else { return nil }
             let tokens = parts[1].split(separator: ",", omittingEmptySubsequences: false)
             let users = tokens.compactMap { UserID($0) }.filter { $0 > 0 }
             guard !users.isEmpty, users.count == tokens.count else { return nil }
-            self = .deliver(users: users, frame: PushFrame(line: body, messageID: message == 0 ? nil : message))
+            self = .deliver(
+                users: users, frame: PushFrame(line: body, messageID: message == 0 ? nil : message, group: group))
         case "broadcast":
             guard parts.count == 1, !body.isEmpty else { return nil }
             self = .broadcast(frame: PushFrame(line: body, messageID: nil))

@@ -31,7 +31,7 @@ extension AppDatabase {
             let now = UnixMillis.now()
             var group = GroupRecord(id: nil, name: name, description: description, creatorID: creator, createdAt: now)
             try group.insert(db)
-            try GroupMemberRecord(groupID: group.id!, userID: creator, joinedAt: now).insert(db)
+            try Self.membership(of: creator, in: group.id!, at: now, db).insert(db)
             return group.info
         }
     }
@@ -47,15 +47,29 @@ extension AppDatabase {
     public func addMember(_ user: UserID, to group: GroupID) async throws {
         try await writer.write { db in
             guard try GroupRecord.exists(db, key: group) else { throw MPIMError.noSuchGroup }
-            try GroupMemberRecord(groupID: group, userID: user, joinedAt: .now()).insert(db, onConflict: .ignore)
+            try Self.membership(of: user, in: group, at: .now(), db).insert(db, onConflict: .ignore)
         }
     }
 
-    /// Removes a member; false if they were not one.
+    /// Removes a member; false if they were not one. What the group still
+    /// owed them stays owed to PULL, and SYNC keeps returning the messages
+    /// of their time in the group.
     public func removeMember(_ user: UserID, from group: GroupID) async throws -> Bool {
         try await writer.write { db in
-            try GroupMemberRecord.deleteOne(db, key: ["groupID": group, "userID": user])
+            guard let member = try GroupMemberRecord.fetchOne(db, key: ["groupID": group, "userID": user]) else {
+                return false
+            }
+            try GroupDelivery.endMembership(member, in: db)
+            return try member.delete(db)
         }
+    }
+
+    /// A new membership: the group's messages from now on are addressed to the user.
+    private static func membership(of user: UserID, in group: GroupID, at now: UnixMillis, _ db: Database) throws
+        -> GroupMemberRecord
+    {
+        let head = try GroupDelivery.newestMessageID(db)
+        return GroupMemberRecord(groupID: group, userID: user, joinedAt: now, joinedAfter: head, deliveredThrough: head)
     }
 
     /// A group's members, ascending.

@@ -31,24 +31,30 @@ public struct StoredMessage: Sendable, Equatable {
     public var isRepeat: Bool
 }
 
-/// A push that reached a session: its mailbox row moves forward to `state`.
+/// A push that reached a session: the message is delivered to the user
+/// (`state`: delivered, or awaiting an ack). A 1:1 message's mailbox row
+/// moves forward; a group message moves the member's cursor (`GroupDelivery`).
 public struct MailboxReceipt: Sendable, Equatable {
     public var user: UserID
     public var message: MessageID
     public var state: MailboxState
+    /// The message's group; nil for a 1:1 message.
+    public var group: GroupID?
 
-    public init(user: UserID, message: MessageID, state: MailboxState) {
+    public init(user: UserID, message: MessageID, state: MailboxState, group: GroupID? = nil) {
         self.user = user
         self.message = message
         self.state = state
+        self.group = group
     }
 }
 
 extension AppDatabase {
-    /// Stores messages in one transaction, each with a mailbox row per
-    /// recipient (for a group: every member but the sender, at this moment),
-    /// and returns them with ids and timestamps; in the same transaction
-    /// moves the rows of `receipts` forward.
+    /// Stores messages in one transaction, a 1:1 message with a mailbox row
+    /// for its recipient, a group message once (its members' cursors say what
+    /// they are owed), and returns them with ids, timestamps and recipients
+    /// (for a group: every member but the sender, at this moment); in the
+    /// same transaction records `receipts`.
     ///
     /// Each message is checked on its own: a 1:1 message to a user that does
     /// not exist fails with `.noSuchUser`; a group message with `.noSuchGroup`,
@@ -78,6 +84,8 @@ extension AppDatabase {
             sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
         let insertMessage = try db.cachedStatement(
             sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
+        // A busy group sends several messages per batch: its members are read once.
+        var members: [GroupID: [UserID]] = [:]
         let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
             if let clientID = outgoing.clientID,
                let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
@@ -87,7 +95,7 @@ extension AppDatabase {
                 id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
                 text: outgoing.text, createdAt: now)
             let recipients: [UserID]
-            switch try Self.recipients(of: outgoing, in: db) {
+            switch try Self.recipients(of: outgoing, members: &members, in: db) {
             case .failure(let refusal): return .failure(refusal)
             case .success(let users): recipients = users
             }
@@ -102,8 +110,10 @@ extension AppDatabase {
             ])
             record.id = db.lastInsertedRowID
             let message = record.chatMessage
-            try addToMailbox.execute(
-                rows: recipients.lazy.map { ($0, message.id, Int64(MailboxState.undelivered.rawValue)) }, in: db)
+            if case .direct(let recipient) = outgoing.conversation {
+                try addToMailbox.execute(
+                    rows: [(recipient, message.id, Int64(MailboxState.undelivered.rawValue))], in: db)
+            }
             if let clientID = outgoing.clientID {
                 try db.execute(
                     sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
@@ -111,21 +121,24 @@ extension AppDatabase {
             }
             return .success(StoredMessage(message: message, recipients: recipients, isRepeat: false))
         }
-        try Self.advance(receipts, in: db)
+        try Self.record(receipts, in: db)
         return outcomes
     }
 
     /// Who a message is queued for, or why it is refused.
-    private static func recipients(of outgoing: OutgoingMessage, in db: Database) throws -> Result<[UserID], MPIMError> {
+    private static func recipients(of outgoing: OutgoingMessage, members known: inout [GroupID: [UserID]], in db: Database)
+        throws -> Result<[UserID], MPIMError>
+    {
         switch outgoing.conversation {
         case .direct(let recipient):
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM user WHERE id = ?")
             guard try Bool.fetchOne(exists, arguments: [recipient]) != nil else { return .failure(.noSuchUser) }
             return .success([recipient])
         case .group(let group):
-            let members = try UserID.fetchAll(
+            let members = try known[group] ?? UserID.fetchAll(
                 db.cachedStatement(sql: "SELECT userID FROM groupMember WHERE groupID = ? ORDER BY userID"),
                 arguments: [group])
+            known[group] = members
             guard members.contains(outgoing.sender) else {
                 let exists = try db.cachedStatement(sql: "SELECT 1 FROM chatGroup WHERE id = ?")
                 return .failure(try Bool.fetchOne(exists, arguments: [group]) == nil ? .noSuchGroup : .notMember)
@@ -134,12 +147,21 @@ extension AppDatabase {
         }
     }
 
-    /// Moves mailbox rows forward (never back).
-    private static func advance(_ receipts: [MailboxReceipt], in db: Database) throws {
+    /// Records deliveries: 1:1 mailbox rows move forward (never back); group
+    /// receipts move their members' cursors.
+    private static func record(_ receipts: [MailboxReceipt], in db: Database) throws {
         guard !receipts.isEmpty else { return }
+        var direct: [MailboxReceipt] = []
+        var byGroup: [GroupID: [MailboxReceipt]] = [:]
+        for receipt in receipts {
+            if let group = receipt.group { byGroup[group, default: []].append(receipt) } else { direct.append(receipt) }
+        }
         let statement = try db.cachedStatement(
             sql: "UPDATE mailbox SET state = ?3 WHERE userID = ?1 AND messageID = ?2 AND state < ?3")
-        try statement.execute(rows: receipts.lazy.map { ($0.user, $0.message, Int64($0.state.rawValue)) }, in: db)
+        try statement.execute(rows: direct.lazy.map { ($0.user, $0.message, Int64($0.state.rawValue)) }, in: db)
+        for (group, receipts) in byGroup {
+            try GroupDelivery.record(receipts, in: group, db)
+        }
     }
 
     private static func message(sentBy sender: UserID, clientID: String, in db: Database) throws -> ChatMessage? {
@@ -160,31 +182,35 @@ extension AppDatabase {
         }
     }
 
-    /// Moves mailbox rows forward (never back) to `state`: pushed, or acknowledged.
-    public func advance(_ entries: [(user: UserID, message: MessageID)], to state: MailboxState) async throws {
-        guard !entries.isEmpty else { return }
-        try await writer.write { db in
-            try Self.advance(entries.map { MailboxReceipt(user: $0.user, message: $0.message, state: state) }, in: db)
-        }
+    /// Records deliveries outside a message batch (the writer queues them with its batches).
+    public func record(_ receipts: [MailboxReceipt]) async throws {
+        try await writer.write { try Self.record(receipts, in: $0) }
     }
 
-    /// Acknowledges messages for a user; returns how many of the ids are
-    /// messages addressed to that user.
+    /// Acknowledges messages for a user: they count as delivered. Returns
+    /// how many of the ids are messages addressed to that user.
     public func acknowledge(_ messages: [MessageID], of user: UserID) async throws -> Int {
         try await writer.write { db in
             let ids = Array(Set(messages))
             let placeholders = databaseQuestionMarks(count: ids.count)
-            let arguments = StatementArguments([user] + ids)
-            let known = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM mailbox WHERE userID = ? AND messageID IN (\(placeholders))",
-                arguments: arguments) ?? 0
-            try db.execute(
-                sql: """
-                    UPDATE mailbox SET state = \(MailboxState.delivered.rawValue)
-                    WHERE userID = ? AND messageID IN (\(placeholders)) AND state < \(MailboxState.delivered.rawValue)
-                    """,
-                arguments: arguments)
-            return known
+            let inMailbox = try Set(MessageID.fetchAll(
+                db, sql: "SELECT messageID FROM mailbox WHERE userID = ? AND messageID IN (\(placeholders))",
+                arguments: StatementArguments([user] + ids)))
+            let stretches = try GroupDelivery.memberStretches(of: user, db)
+            let inGroups = try Row.fetchAll(
+                db, sql: "SELECT id, groupID FROM message WHERE senderID != ? AND groupID IS NOT NULL AND id IN (\(placeholders))",
+                arguments: StatementArguments([user] + ids)
+            ).compactMap { row -> MailboxReceipt? in
+                let id: MessageID = row[0]
+                let group: GroupID = row[1]
+                let addressed = stretches.contains { $0.group == group && id > $0.after && id <= ($0.through ?? .max) }
+                return addressed ? MailboxReceipt(user: user, message: id, state: .delivered, group: group) : nil
+            }
+            let direct = inMailbox.subtracting(inGroups.map(\.message)).map {
+                MailboxReceipt(user: user, message: $0, state: .delivered)
+            }
+            try Self.record(direct + inGroups, in: db)
+            return inMailbox.union(inGroups.map(\.message)).count
         }
     }
 
@@ -193,7 +219,7 @@ extension AppDatabase {
     /// delivered in the same transaction.
     public func takeInbox(of user: UserID, limit: Int) async throws -> [ChatMessage] {
         try await writer.write { db in
-            let records = try MessageRecord.fetchAll(
+            let fromMailbox = try MessageRecord.fetchAll(
                 db,
                 sql: """
                     SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
@@ -201,6 +227,10 @@ extension AppDatabase {
                     ORDER BY mailbox.messageID LIMIT ?
                     """,
                 arguments: [user, limit])
+            let fromGroups = try GroupDelivery.messages(
+                in: GroupDelivery.owedStretches(to: user, db), notFrom: user, after: 0, limit: limit, db)
+            let records = Self.merged(fromMailbox, fromGroups, limit: limit)
+            // Every owed message up to the last one returned was returned.
             guard let last = records.last?.id else { return [] }
             try db.execute(
                 sql: """
@@ -208,8 +238,16 @@ extension AppDatabase {
                     WHERE userID = ? AND messageID <= ? AND state < \(MailboxState.delivered.rawValue)
                     """,
                 arguments: [user, last])
+            try GroupDelivery.markTaken(by: user, through: last, db)
             return records.map(\.chatMessage)
         }
+    }
+
+    /// Two lists in id order as one, without repeats, at most `limit`.
+    private static func merged(_ first: [MessageRecord], _ second: [MessageRecord], limit: Int) -> [MessageRecord] {
+        guard !second.isEmpty else { return first }
+        var seen = Set<MessageID>()
+        return (first + second).sorted { $0.id! < $1.id! }.filter { seen.insert($0.id!).inserted }.prefix(limit).map { $0 }
     }
 
     /// Messages pushed to an ack-mode session of the user and never
@@ -231,14 +269,17 @@ extension AppDatabase {
     /// first, whatever its delivery state (SYNC: each device keeps its own cursor).
     public func mailbox(of user: UserID, after: MessageID, limit: Int) async throws -> [ChatMessage] {
         try await writer.read { db in
-            try MessageRecord.fetchAll(
+            let fromMailbox = try MessageRecord.fetchAll(
                 db,
                 sql: """
                     SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
                     WHERE mailbox.userID = ? AND mailbox.messageID > ?
                     ORDER BY mailbox.messageID LIMIT ?
                     """,
-                arguments: [user, after, limit]).map(\.chatMessage)
+                arguments: [user, after, limit])
+            let fromGroups = try GroupDelivery.messages(
+                in: GroupDelivery.memberStretches(of: user, db), notFrom: user, after: after, limit: limit, db)
+            return Self.merged(fromMailbox, fromGroups, limit: limit).map(\.chatMessage)
         }
     }
 

@@ -57,7 +57,7 @@ public struct AppDatabase: Sendable {
         return try AppDatabase(pool)
     }
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: users, messages, inbox") { db in
             try db.create(table: "user") { t in
@@ -139,6 +139,38 @@ public struct AppDatabase: Sendable {
             try db.create(table: "healthProbe") { t in
                 t.primaryKey("id", .integer)
                 t.column("checkedAt", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("v5: group delivery cursors") { db in
+            // A group message is stored once. What a member is still owed is
+            // a cursor on the membership (every message of the group up to it
+            // reached them) plus ranges of messages they missed, instead of a
+            // mailbox row per member per message. Messages stored before this
+            // migration keep their mailbox rows.
+            let head = try MessageID.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM message") ?? 0
+            try db.alter(table: "groupMember") { t in
+                // The newest message id when the user joined: later messages are theirs.
+                t.add(column: "joinedAfter", .integer).notNull().defaults(to: 0)
+                t.add(column: "deliveredThrough", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(
+                sql: "UPDATE groupMember SET joinedAfter = ?1, deliveredThrough = ?1", arguments: [head])
+            // Group messages with an id in (afterID, throughID] that the user
+            // missed while the cursor moved past them (offline, or left the group).
+            try db.create(table: "groupBacklog", options: [.withoutRowID]) { t in
+                t.column("userID", .integer).notNull()
+                t.column("groupID", .integer).notNull()
+                t.column("afterID", .integer).notNull()
+                t.column("throughID", .integer).notNull()
+                t.primaryKey(["userID", "groupID", "afterID"])
+            }
+            // Memberships that ended: SYNC still returns their messages.
+            try db.create(table: "pastMembership", options: [.withoutRowID]) { t in
+                t.column("userID", .integer).notNull()
+                t.column("groupID", .integer).notNull()
+                t.column("afterID", .integer).notNull()
+                t.column("throughID", .integer).notNull()
+                t.primaryKey(["userID", "groupID", "afterID"])
             }
         }
         return migrator

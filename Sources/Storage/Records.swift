@@ -81,6 +81,11 @@ struct GroupMemberRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     var groupID: GroupID
     var userID: UserID
     var joinedAt: UnixMillis
+    /// The newest message id when the user joined; the group's later messages are addressed to them.
+    var joinedAfter: MessageID
+    /// Every message of the group up to this id reached the user, except the
+    /// ranges in `groupBacklog`; PULL owes the ones after it.
+    var deliveredThrough: MessageID
 }
 
 /// A row of `friendship` (one per direction).

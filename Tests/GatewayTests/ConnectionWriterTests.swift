@@ -9,8 +9,8 @@ import Testing
 struct ConnectionWriterTests {
     final class RecordedReceipts: DeliveryReceipts {
         let pushes = Mutex<[String]>([])
-        func pushed(_ message: MessageID, to user: UserID, awaitingAck: Bool) {
-            pushes.withLock { $0.append("\(message)>\(user)\(awaitingAck ? " ack" : "")") }
+        func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
+            pushes.withLock { $0.append("\(message)\(group.map { "@\($0)" } ?? "")>\(user)\(awaitingAck ? " ack" : "")") }
         }
     }
 
@@ -20,15 +20,15 @@ struct ConnectionWriterTests {
         let receipts = RecordedReceipts()
         let writer = ConnectionWriter(channel: channel, receipts: receipts)
         writer.write("+OK msg_id=1")
-        writer.write("MSG id=2 from=1 ts=0 text=a", receipt: .init(message: 2, user: 7, awaitingAck: false))
-        writer.write("GMSG id=3 group=1 from=1 ts=0 text=b", receipt: .init(message: 3, user: 7, awaitingAck: true))
+        writer.write("MSG id=2 from=1 ts=0 text=a", receipt: .init(message: 2, group: nil, user: 7, awaitingAck: false))
+        writer.write("GMSG id=3 group=1 from=1 ts=0 text=b", receipt: .init(message: 3, group: 1, user: 7, awaitingAck: true))
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is written before the event loop runs")
         #expect(receipts.pushes.withLock { $0 }.isEmpty)
         channel.embeddedEventLoop.run()
         let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
         #expect(String(buffer: written) == "+OK msg_id=1\nMSG id=2 from=1 ts=0 text=a\nGMSG id=3 group=1 from=1 ts=0 text=b\n")
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "one write")
-        #expect(receipts.pushes.withLock { $0 } == ["2>7", "3>7 ack"])
+        #expect(receipts.pushes.withLock { $0 } == ["2>7", "3@1>7 ack"])
 
         writer.write("+OK msg_id=4")
         channel.embeddedEventLoop.run()

@@ -11,6 +11,8 @@ struct PushLineTests {
         #expect(Push.message(group).line == "GMSG id=13 group=8 from=3 ts=5 text=all")
         #expect(Push.kicked(reason: "duplicate login").line == "KICKED reason=duplicate login")
         #expect(Push.message(group).frame.messageID == 13)
+        #expect(Push.message(group).frame.group == 8)
+        #expect(Push.message(direct).frame.group == nil)
         #expect(Push.kicked(reason: "x").frame.messageID == nil)
     }
 }

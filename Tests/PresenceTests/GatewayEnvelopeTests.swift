@@ -15,6 +15,14 @@ struct GatewayEnvelopeTests {
         #expect(roundTrip(envelope) == envelope)
     }
 
+    @Test("a group message's delivery carries its group, for the receipts")
+    func groupDelivery() {
+        let frame = PushFrame(line: "GMSG id=9 group=4 from=1 ts=5 text=x", messageID: 9, group: 4)
+        let envelope = GatewayEnvelope.deliver(users: [3], frame: frame)
+        #expect(envelope.encoded.hasPrefix("deliver 3 9 4\n"))
+        #expect(roundTrip(envelope) == envelope)
+    }
+
     @Test("a push without a message carries no message id")
     func noMessage() {
         let envelope = GatewayEnvelope.deliver(users: [7], frame: PushFrame(line: "PRESENCE uid=1 status=away", messageID: nil))
@@ -30,7 +38,7 @@ struct GatewayEnvelopeTests {
     @Test("malformed payloads are refused, not guessed at")
     func malformed() {
         for payload in ["", "deliver 1 2", "deliver  2\nMSG", "deliver a,b 2\nMSG", "send 1 2\nMSG", "deliver 1 -2\nMSG",
-                        "deliver 1,,2 3\nMSG", "kick 1\nx", "kick x phone\nx", "kick 1 phone\n", "kick 1  \nx"] {
+                        "deliver 1,,2 3\nMSG", "deliver 1 2 0\nGMSG", "deliver 1 2 x\nGMSG", "deliver 1 2 3 4\nGMSG", "kick 1\nx", "kick x phone\nx", "kick 1 phone\n", "kick 1  \nx"] {
             #expect(GatewayEnvelope(decoding: Array(payload.utf8)) == nil, "\(payload)")
         }
         #expect(GatewayEnvelope(decoding: [0x64, 0xFF, 0x0A, 0x41]) == nil)
@@ -41,7 +49,7 @@ struct GatewayEnvelopeTests {
         let envelopes: [GatewayEnvelope] = [
             .deliver(users: [3], frame: PushFrame(line: "MSG id=1 from=2 ts=5 text=first", messageID: 1)),
             .kick(user: 4, device: "*", reason: "admin"),
-            .deliver(users: [3, 5], frame: PushFrame(line: "GMSG id=2 group=1 from=2 ts=6 text=second", messageID: 2)),
+            .deliver(users: [3, 5], frame: PushFrame(line: "GMSG id=2 group=1 from=2 ts=6 text=second", messageID: 2, group: 1)),
             .broadcast(frame: PushFrame(line: "PRESENCE uid=2 status=away", messageID: nil)),
         ]
         #expect(GatewayEnvelope.decodeAll(Array(GatewayEnvelope.encode(envelopes).utf8)) == envelopes)

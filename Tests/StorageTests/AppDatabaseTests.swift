@@ -61,7 +61,7 @@ struct AppDatabaseTests {
             OutgoingMessage(sender: 1, recipient: 2, text: "pushed"),
             OutgoingMessage(sender: 1, recipient: 2, text: "offline"),
         ])
-        try await db.advance([(user: 2, message: stored[0].message.id)], to: .delivered)
+        try await db.record([MailboxReceipt(user: 2, message: stored[0].message.id, state: .delivered)])
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["offline"])
     }
 
@@ -98,11 +98,11 @@ struct AppDatabaseTests {
         let (db, _) = try await databaseWithUsers()
         let stored = try await db.storedMessages((0..<3).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         let ids = stored.map(\.message.id)
-        try await db.advance([(2, ids[0]), (2, ids[1])], to: .awaitingAck)
+        try await db.record(ids[0...1].map { MailboxReceipt(user: 2, message: $0, state: .awaitingAck) })
         #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == [ids[0], ids[1]])
         #expect(try await db.acknowledge([ids[0], 999_999], of: 2) == 1, "only the user's own ids count")
         #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == [ids[1]])
-        try await db.advance([(2, ids[0])], to: .awaitingAck)
+        try await db.record([MailboxReceipt(user: 2, message: ids[0], state: .awaitingAck)])
         #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == [ids[1]], "states never move back")
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [ids[1], ids[2]])
         #expect(try await db.awaitingAck(of: 2, limit: 10).isEmpty)

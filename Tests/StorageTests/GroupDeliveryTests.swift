@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import MPIMCore
+import Testing
+@testable import Storage
+
+/// A database with users 1–4 and a group of 1, 2 and 3.
+private func databaseWithGroup() async throws -> (AppDatabase, GroupID) {
+    let (db, _) = try await databaseWithUsers(4)
+    let group = try await db.createGroup(name: "g", description: "", creator: 1)
+    try await db.addMember(2, to: group.id)
+    try await db.addMember(3, to: group.id)
+    return (db, group.id)
+}
+
+extension AppDatabase {
+    /// Stores `count` group messages from `sender` and returns their ids.
+    fileprivate func groupMessages(_ count: Int, from sender: UserID, in group: GroupID) async throws -> [MessageID] {
+        try await storedMessages((0..<count).map {
+            OutgoingMessage(sender: sender, conversation: .group(group), text: "g\($0)")
+        }).map(\.message.id)
+    }
+
+    /// Records that `messages` of `group` reached a session of `user`.
+    fileprivate func pushed(_ messages: some Sequence<MessageID>, of group: GroupID, to user: UserID,
+                            state: MailboxState = .delivered) async throws {
+        try await record(messages.map { MailboxReceipt(user: user, message: $0, state: state, group: group) })
+    }
+}
+
+@Suite("Group delivery cursors")
+struct GroupDeliveryTests {
+    @Test("a group message is stored once: no mailbox row per member")
+    func storedOnce() async throws {
+        let (db, group) = try await databaseWithGroup()
+        _ = try await db.groupMessages(3, from: 1, in: group)
+        let rows = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM mailbox") }
+        #expect(rows == 0)
+    }
+
+    @Test("PULL owes a member exactly what reached none of their sessions")
+    func owedWhatWasMissed() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let ids = try await db.groupMessages(5, from: 1, in: group)
+        // Member 2 was online for the first two and the last two; member 3 never.
+        try await db.pushed(ids[0...1], of: group, to: 2)
+        try await db.pushed(ids[3...4], of: group, to: 2)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [ids[2]])
+        #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty, "taken once")
+        #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == ids)
+        #expect(try await db.takeInbox(of: 1, limit: 10).isEmpty, "a sender is never owed its own messages")
+    }
+
+    @Test("receipts in separate batches, out of order: a late one takes its message out of a missed range")
+    func lateReceipt() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let ids = try await db.groupMessages(4, from: 1, in: group)
+        try await db.pushed([ids[3]], of: group, to: 2)
+        try await db.pushed([ids[1]], of: group, to: 2)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [ids[0], ids[2]])
+    }
+
+    @Test("a member whose cursor is far behind the batch still gets exactly what they missed")
+    func farBehind() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let first = try await db.groupMessages(2, from: 1, in: group)
+        try await db.pushed([first[0]], of: group, to: 2)
+        // More than `spanReach` ids between the missed message and the next push.
+        _ = try await db.storedMessages((0...GroupDelivery.spanReach).map {
+            OutgoingMessage(sender: 4, recipient: 3, text: "filler \($0)")
+        })
+        let later = try await db.groupMessages(1, from: 1, in: group)
+        try await db.pushed(later, of: group, to: 2)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [first[1]])
+    }
+
+    @Test("PULL in chunks takes 1:1 and group messages together in id order, each once")
+    func chunks() async throws {
+        let (db, group) = try await databaseWithGroup()
+        var expected: [MessageID] = []
+        for round in 0..<3 {
+            expected += try await db.storedMessages([OutgoingMessage(sender: 4, recipient: 2, text: "d\(round)")]).map(\.message.id)
+            expected += try await db.groupMessages(2, from: 3, in: group)
+        }
+        try await db.pushed([expected[1]], of: group, to: 2)
+        expected.remove(at: 1)
+        var pulled: [MessageID] = []
+        while case let chunk = try await db.takeInbox(of: 2, limit: 2), !chunk.isEmpty {
+            #expect(chunk.count <= 2)
+            pulled += chunk.map(\.id)
+        }
+        #expect(pulled == expected)
+    }
+
+    @Test("the member's own messages between two pushes are not a missed range")
+    func ownMessagesAreNotMissed() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let first = try await db.groupMessages(1, from: 1, in: group)
+        let own = try await db.groupMessages(2, from: 2, in: group)
+        let last = try await db.groupMessages(1, from: 3, in: group)
+        try await db.pushed(first + last, of: group, to: 2)
+        #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
+        let backlog = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM groupBacklog") }
+        #expect(backlog == 0)
+        #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == first + own)
+    }
+
+    @Test("ack mode: a group message awaits its ack like a 1:1 message, and ACK counts group messages")
+    func ackMode() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let ids = try await db.groupMessages(3, from: 1, in: group)
+        try await db.pushed(ids[0...1], of: group, to: 2, state: .awaitingAck)
+        // A second, ordinary session of the same user also got the second one.
+        try await db.pushed([ids[1]], of: group, to: 2)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == [ids[0]])
+        #expect(try await db.acknowledge([ids[0], ids[1], 999_999], of: 2) == 2)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).isEmpty)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [ids[2]])
+        #expect(try await db.acknowledge([ids[0]], of: 1) == 0, "a sender's own message is not addressed to it")
+        #expect(try await db.acknowledge([ids[0]], of: 4) == 0, "nor to someone outside the group")
+    }
+
+    @Test("ACK of a group message never pushed counts it delivered")
+    func ackOfOwed() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let ids = try await db.groupMessages(3, from: 1, in: group)
+        #expect(try await db.acknowledge([ids[1]], of: 3) == 1)
+        #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == [ids[0], ids[2]])
+    }
+
+    @Test("leaving keeps what was owed for PULL and the time in the group for SYNC; rejoining starts after the newest")
+    func leaveAndRejoin() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let before = try await db.groupMessages(2, from: 1, in: group)
+        try await db.pushed([before[0]], of: group, to: 3)
+        #expect(try await db.removeMember(3, from: group))
+        let whileAway = try await db.groupMessages(1, from: 1, in: group)
+        try await db.addMember(3, to: group)
+        let after = try await db.groupMessages(1, from: 2, in: group)
+        #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == [before[1], after[0]])
+        #expect(try await db.mailbox(of: 3, after: 0, limit: 10).map(\.id) == before + after)
+        #expect(try await db.mailbox(of: 3, after: before[0], limit: 1).map(\.id) == [before[1]])
+        #expect(!(try await db.mailbox(of: 3, after: 0, limit: 10).map(\.id)).contains(whileAway[0]))
+        #expect(try await db.mailbox(of: 4, after: 0, limit: 10).isEmpty)
+    }
+
+    @Test("SYNC merges 1:1 and group messages in id order, without repeats")
+    func sync() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let g = try await db.groupMessages(2, from: 1, in: group)
+        let d = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "d")]).map(\.message.id)
+        let g2 = try await db.groupMessages(1, from: 3, in: group)
+        try await db.pushed(g, of: group, to: 2, state: .awaitingAck)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == g + d + g2)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 2).map(\.id) == g)
+    }
+
+    @Test("a file from before the cursors keeps its group mailbox rows: pulled once, synced once")
+    func migration() async throws {
+        let path = scratchDatabasePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: path)
+        try AppDatabase.migrator.migrate(old, upTo: "v4: health probe")
+        try await old.write { db in
+            for user in 1...2 {
+                try db.execute(sql: "INSERT INTO user (id, name, passwordHash, createdAt) VALUES (?, ?, 'h', 0)",
+                               arguments: [user, "u\(user)"])
+            }
+            try db.execute(sql: "INSERT INTO chatGroup (id, name, description, creatorID, createdAt) VALUES (1, 'g', '', 1, 0)")
+            try db.execute(sql: "INSERT INTO groupMember (groupID, userID, joinedAt) VALUES (1, 1, 0), (1, 2, 0)")
+            try db.execute(sql: "INSERT INTO message (id, senderID, groupID, text, createdAt) VALUES (7, 1, 1, 'old', 0)")
+            try db.execute(sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (2, 7, 0)")
+        }
+        try old.close()
+        let db = try AppDatabase.open(.init(path: path))
+        let new = try await db.groupMessages(1, from: 1, in: 1)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == [7] + new)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [7] + new)
+        #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
+    }
+}
