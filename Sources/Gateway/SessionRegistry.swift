@@ -88,24 +88,25 @@ public final class SessionRegistry: LocalDelivery {
 
     @discardableResult
     public func deliver(_ deliveries: [PushDelivery]) -> Int {
-        // One lock for the whole batch; the writes happen outside it.
-        let targets = sessions.withLock { table in
-            deliveries.map { delivery in
-                delivery.users.compactMap { user -> (UserID, [Session])? in
-                    guard let sessions = table[user] else { return nil }
-                    let chosen = sessions.filter { $0.connection != delivery.skipping }
-                    return chosen.isEmpty ? nil : (user, chosen)
+        // One lock for the whole batch, one flat list of (delivery, session);
+        // the writes happen outside the lock.
+        var targets: [(delivery: Int, session: Session)] = []
+        let reached = sessions.withLock { table in
+            var reached = 0
+            for (index, delivery) in deliveries.enumerated() {
+                for user in delivery.users {
+                    guard let sessions = table[user] else { continue }
+                    let before = targets.count
+                    for session in sessions where session.connection != delivery.skipping {
+                        targets.append((index, session))
+                    }
+                    if targets.count > before { reached += 1 }
                 }
             }
+            return reached
         }
-        var reached = 0
-        for (delivery, recipients) in zip(deliveries, targets) {
-            for (_, sessions) in recipients {
-                reached += 1
-                for session in sessions {
-                    write(delivery.frame, to: session)
-                }
-            }
+        for (index, session) in targets {
+            write(deliveries[index].frame, to: session)
         }
         return reached
     }

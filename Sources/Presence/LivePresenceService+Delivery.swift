@@ -21,7 +21,8 @@ extension LivePresenceService {
         let deliveries = deliveries.filter { !$0.users.isEmpty }
         guard !deliveries.isEmpty else { return nil }
         PresenceMetrics.delivered(local.deliver(deliveries), path: "in_process")
-        let users = Array(Set(deliveries.flatMap { $0.users }))
+        let users = deliveries.count == 1 ? deliveries[0].users : Array(Set(deliveries.flatMap { $0.users }))
+        if routeCache.allOnly(on: gatewayID, users) { return nil }
         let (routes, generation) = routeCache.lookup(users)
         let gateway = gatewayID
         let elsewhere = users.contains { user in
