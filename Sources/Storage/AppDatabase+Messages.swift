@@ -84,8 +84,10 @@ extension AppDatabase {
             sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
         let insertMessage = try db.cachedStatement(
             sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
-        // A busy group sends several messages per batch: its members are read once.
+        // A busy group sends several messages per batch: its members are read
+        // once; so is a user that receives several.
         var members: [GroupID: [UserID]] = [:]
+        var users: Set<UserID> = []
         let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
             if let clientID = outgoing.clientID,
                let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
@@ -95,7 +97,7 @@ extension AppDatabase {
                 id: nil, senderID: outgoing.sender, recipientID: nil, groupID: nil,
                 text: outgoing.text, createdAt: now)
             let recipients: [UserID]
-            switch try Self.recipients(of: outgoing, members: &members, in: db) {
+            switch try Self.recipients(of: outgoing, members: &members, users: &users, in: db) {
             case .failure(let refusal): return .failure(refusal)
             case .success(let users): recipients = users
             }
@@ -105,9 +107,9 @@ extension AppDatabase {
             }
             // A prepared statement, not the record's Codable insert: this
             // runs for every message and the encoder cost shows in profiles.
-            try insertMessage.execute(arguments: [
-                record.senderID, record.recipientID, record.groupID, record.text, record.createdAt,
-            ])
+            try insertMessage.execute(
+                .integer(record.senderID), record.recipientID.map { .integer($0) } ?? .null,
+                record.groupID.map { .integer($0) } ?? .null, .text(record.text), .integer(record.createdAt), in: db)
             record.id = db.lastInsertedRowID
             let message = record.chatMessage
             if case .direct(let recipient) = outgoing.conversation {
@@ -126,13 +128,16 @@ extension AppDatabase {
     }
 
     /// Who a message is queued for, or why it is refused.
-    private static func recipients(of outgoing: OutgoingMessage, members known: inout [GroupID: [UserID]], in db: Database)
-        throws -> Result<[UserID], MPIMError>
-    {
+    private static func recipients(
+        of outgoing: OutgoingMessage, members known: inout [GroupID: [UserID]], users: inout Set<UserID>, in db: Database
+    ) throws -> Result<[UserID], MPIMError> {
         switch outgoing.conversation {
         case .direct(let recipient):
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM user WHERE id = ?")
-            guard try Bool.fetchOne(exists, arguments: [recipient]) != nil else { return .failure(.noSuchUser) }
+            if !users.contains(recipient) {
+                let exists = try db.cachedStatement(sql: "SELECT 1 FROM user WHERE id = ?")
+                guard try exists.firstInteger(recipient, in: db) != nil else { return .failure(.noSuchUser) }
+                users.insert(recipient)
+            }
             return .success([recipient])
         case .group(let group):
             let members = try known[group] ?? UserID.fetchAll(

@@ -52,6 +52,11 @@ public struct AppDatabase: Sendable {
             // never wait for a checkpoint's copy and fsync; this is the
             // writer's own fallback when no checkpointer runs (80 MB of WAL).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB):
+            // each message lands in a few per-user index pages scattered over
+            // the file, and with the default cache the writer re-read them
+            // from the OS (`pread`) for most messages.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         let pool = try DatabasePool(path: configuration.path, configuration: config)
         return try AppDatabase(pool)

@@ -26,24 +26,64 @@ extension Statement {
 }
 
 extension Statement {
-    /// The first column of the first row as an integer, for two integer
-    /// arguments, through SQLite's C API (see `execute(rows:in:)`); nil when
-    /// there is no row or the value is NULL.
-    func firstInteger(_ first: Int64, _ second: Int64, in db: Database) throws -> Int64? {
+    /// A value bound through SQLite's C API.
+    enum Bound {
+        case integer(Int64)
+        case null
+        case text(String)
+    }
+
+    /// Runs this statement once with `values` bound in order, through
+    /// SQLite's C API (see `execute(rows:in:)`): the message insert runs for
+    /// every message.
+    func execute(_ values: Bound..., in db: Database) throws {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
-        sqlite3_bind_int64(statement, 1, first)
-        sqlite3_bind_int64(statement, 2, second)
+        try bind(values)
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else { throw error(code, db) }
+    }
+
+    /// The first column of the first row as an integer, for integer
+    /// arguments, through SQLite's C API; nil when there is no row or the
+    /// value is NULL.
+    func firstInteger(_ arguments: Int64..., in db: Database) throws -> Int64? {
+        let statement = sqliteStatement
+        sqlite3_reset(statement)
+        defer { sqlite3_reset(statement) }
+        try bind(arguments.map { .integer($0) })
         switch sqlite3_step(statement) {
         case SQLITE_ROW:
             return sqlite3_column_type(statement, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, 0)
         case SQLITE_DONE:
             return nil
         case let code:
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                sql: sql)
+            throw error(code, db)
         }
+    }
+
+    private func bind(_ values: [Bound]) throws {
+        let statement = sqliteStatement
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let integer): sqlite3_bind_int64(statement, index, integer)
+            case .null: sqlite3_bind_null(statement, index)
+            case .text(let text):
+                // SQLITE_TRANSIENT: SQLite copies the bytes before this returns.
+                var text = text
+                text.withUTF8 { bytes in
+                    _ = sqlite3_bind_text(
+                        statement, index, UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) },
+                        Int32(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                }
+            }
+        }
+    }
+
+    private func error(_ code: Int32, _ db: Database) -> DatabaseError {
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
     }
 }
