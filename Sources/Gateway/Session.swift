@@ -36,7 +36,7 @@ final class Session: @unchecked Sendable {
         case close
     }
 
-    /// Messages taken from the mailbox per store round trip during PULL.
+    /// Messages taken per store round trip during PULL.
     static let pullChunk = 500
 
     /// Sends one connection may have in flight before it stops reading.

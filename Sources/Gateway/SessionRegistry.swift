@@ -150,7 +150,7 @@ public final class SessionRegistry: LocalDelivery {
         guard channel.isWritable else {
             // The client stopped reading and its backlog passed the high-water
             // mark: drop it rather than buffer without bound. A message stays
-            // owed in its mailbox for PULL.
+            // owed to PULL.
             logger.warning("slow consumer kicked", metadata: ["uid": "\(session.route.user)", "conn": "\(session.connection)"])
             GatewayMetrics.slowConsumerKicks.increment()
             Self.kick(channel, reason: "slow consumer")

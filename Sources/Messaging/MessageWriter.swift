@@ -3,10 +3,10 @@ import MPIMCore
 import Storage
 import WorkQueues
 
-/// The one queue of mailbox writes: new messages and delivery receipts share
-/// group-committed transactions, in the order they were queued. Receipts
-/// touch the mailbox pages the messages just dirtied, so riding along with the
-/// next batch of messages costs them almost nothing.
+/// The one queue of message writes: new messages and delivery receipts share
+/// group-committed transactions, in the order they were queued. A batch's
+/// receipts move each recipient's delivery cursor once, so riding along with
+/// the next batch of messages costs them little.
 ///
 /// The writes run on the writer's own thread, which SQLite blocks, and so do
 /// the completions: a committed message is pushed and answered from there,

@@ -3,8 +3,8 @@ import MPIMCore
 /// How envelopes travel to another gateway (`[redis_queue] mode`).
 public enum GatewayQueueMode: String, Sendable, CaseIterable {
     /// PUBLISH on `gateway:<id>`: fastest; an envelope for a gateway that is
-    /// not subscribed at that moment is dropped (the message waits in the
-    /// mailbox for PULL).
+    /// not subscribed at that moment is dropped (the message stays owed
+    /// to PULL).
     case pubsub
     /// XADD to the stream `stream:gateway:<id>`, read with a consumer group and
     /// acknowledged after delivery: envelopes for a gateway that is down or

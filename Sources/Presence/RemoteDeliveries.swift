@@ -81,8 +81,8 @@ final class RemoteDeliveries: Sendable {
         do {
             fetched = try await reader.complete([:], reading: missing, lookedUpAt: generation)
         } catch {
-            // Redis down: remote sessions miss the push; a message stays in
-            // the mailbox and reaches them through PULL.
+            // Redis down: remote sessions miss the push; a message stays
+            // owed and reaches them through PULL.
             logger.debug("route query failed; remote push skipped", metadata: ["batches": "\(batches.count)"])
             return
         }

@@ -8,8 +8,8 @@ import RedisClient
 /// `blockTime`. At start it first re-reads entries it had been given but
 /// never acknowledged (a crash between read and ack), then new ones. Each
 /// entry is acknowledged after its pushes are handed to the sessions'
-/// channels; a message that still did not reach a session stays owed in
-/// the mailbox, so nothing depends on the stream alone.
+/// channels; a message that still did not reach a session stays owed to
+/// PULL, so nothing depends on the stream alone.
 struct StreamConsumer: Sendable {
     let connection: RedisConnection
     let gateway: GatewayID

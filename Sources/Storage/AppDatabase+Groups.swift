@@ -59,7 +59,7 @@ extension AppDatabase {
             guard let member = try GroupMemberRecord.fetchOne(db, key: ["groupID": group, "userID": user]) else {
                 return false
             }
-            try GroupDelivery.endMembership(member, in: db)
+            try DeliveryCursors.endMembership(member, in: db)
             return try member.delete(db)
         }
     }
@@ -68,7 +68,7 @@ extension AppDatabase {
     private static func membership(of user: UserID, in group: GroupID, at now: UnixMillis, _ db: Database) throws
         -> GroupMemberRecord
     {
-        let head = try GroupDelivery.newestMessageID(db)
+        let head = try DeliveryCursors.newestMessageID(db)
         return GroupMemberRecord(groupID: group, userID: user, joinedAt: now, joinedAfter: head, deliveredThrough: head)
     }
 

@@ -32,8 +32,8 @@ public struct StoredMessage: Sendable, Equatable {
 }
 
 /// A push that reached a session: the message is delivered to the user
-/// (`state`: delivered, or awaiting an ack). A 1:1 message's mailbox row
-/// moves forward; a group message moves the member's cursor (`GroupDelivery`).
+/// (`state`: delivered, or awaiting an ack); it moves the user's cursor on
+/// the message's stream (`DeliveryCursors`).
 public struct MailboxReceipt: Sendable, Equatable {
     public var user: UserID
     public var message: MessageID
@@ -50,11 +50,10 @@ public struct MailboxReceipt: Sendable, Equatable {
 }
 
 extension AppDatabase {
-    /// Stores messages in one transaction, a 1:1 message with a mailbox row
-    /// for its recipient, a group message once (its members' cursors say what
-    /// they are owed), and returns them with ids, timestamps and recipients
-    /// (for a group: every member but the sender, at this moment); in the
-    /// same transaction records `receipts`.
+    /// Stores messages in one transaction, each once (the recipients'
+    /// delivery cursors say what they are owed), and returns them with ids,
+    /// timestamps and recipients (for a group: every member but the sender,
+    /// at this moment); in the same transaction records `receipts`.
     ///
     /// Each message is checked on its own: a 1:1 message to a user that does
     /// not exist fails with `.noSuchUser`; a group message with `.noSuchGroup`,
@@ -80,8 +79,6 @@ extension AppDatabase {
         throws -> [Result<StoredMessage, MPIMError>]
     {
         let now = UnixMillis.now()
-        let addToMailbox = try db.cachedStatement(
-            sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
         let insertMessage = try db.cachedStatement(
             sql: "INSERT INTO message (senderID, recipientID, groupID, text, createdAt) VALUES (?, ?, ?, ?, ?)")
         // A busy group sends several messages per batch: its members are read
@@ -112,10 +109,6 @@ extension AppDatabase {
                 record.groupID.map { .integer($0) } ?? .null, .text(record.text), .integer(record.createdAt), in: db)
             record.id = db.lastInsertedRowID
             let message = record.chatMessage
-            if case .direct(let recipient) = outgoing.conversation {
-                try addToMailbox.execute(
-                    rows: [(recipient, message.id, Int64(MailboxState.undelivered.rawValue))], in: db)
-            }
             if let clientID = outgoing.clientID {
                 try db.execute(
                     sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
@@ -152,21 +145,10 @@ extension AppDatabase {
         }
     }
 
-    /// Records deliveries: 1:1 mailbox rows move forward (never back); group
-    /// receipts move their members' cursors.
+    /// Records deliveries: they move their users' cursors (`DeliveryCursors`).
     private static func record(_ receipts: [MailboxReceipt], in db: Database) throws {
         guard !receipts.isEmpty else { return }
-        var direct: [MailboxReceipt] = []
-        var byGroup: [GroupID: [MailboxReceipt]] = [:]
-        for receipt in receipts {
-            if let group = receipt.group { byGroup[group, default: []].append(receipt) } else { direct.append(receipt) }
-        }
-        let statement = try db.cachedStatement(
-            sql: "UPDATE mailbox SET state = ?3 WHERE userID = ?1 AND messageID = ?2 AND state < ?3")
-        try statement.execute(rows: direct.lazy.map { ($0.user, $0.message, Int64($0.state.rawValue)) }, in: db)
-        for (group, receipts) in byGroup {
-            try GroupDelivery.record(receipts, in: group, db)
-        }
+        try DeliveryCursors.record(receipts, db)
     }
 
     private static func message(sentBy sender: UserID, clientID: String, in db: Database) throws -> ChatMessage? {
@@ -201,21 +183,31 @@ extension AppDatabase {
             let inMailbox = try Set(MessageID.fetchAll(
                 db, sql: "SELECT messageID FROM mailbox WHERE userID = ? AND messageID IN (\(placeholders))",
                 arguments: StatementArguments([user] + ids)))
-            let stretches = try GroupDelivery.memberStretches(of: user, db)
-            let inGroups = try Row.fetchAll(
-                db, sql: "SELECT id, groupID FROM message WHERE senderID != ? AND groupID IS NOT NULL AND id IN (\(placeholders))",
-                arguments: StatementArguments([user] + ids)
+            let stretches = try DeliveryCursors.addressedStretches(to: user, db)
+            let addressed = try Row.fetchAll(
+                db, sql: "SELECT id, recipientID, groupID, senderID FROM message WHERE id IN (\(placeholders))",
+                arguments: StatementArguments(ids)
             ).compactMap { row -> MailboxReceipt? in
                 let id: MessageID = row[0]
-                let group: GroupID = row[1]
-                let addressed = stretches.contains { $0.group == group && id > $0.after && id <= ($0.through ?? .max) }
-                return addressed ? MailboxReceipt(user: user, message: id, state: .delivered, group: group) : nil
+                let stream: DeliveryStream
+                if let group: GroupID = row[2] {
+                    stream = .group(group)
+                } else if let recipient: UserID = row[1], recipient == user {
+                    stream = .direct(user)
+                } else {
+                    return nil
+                }
+                guard stream.owes(from: row[3], to: user),
+                      stretches.contains(where: { $0.stream == stream && id > $0.after && id <= ($0.through ?? .max) })
+                else { return nil }
+                return MailboxReceipt(user: user, message: id, state: .delivered, group: row[2])
             }
-            let direct = inMailbox.subtracting(inGroups.map(\.message)).map {
+            // Rows from before the cursors, and ack-mode rows, are in the mailbox.
+            let older = inMailbox.subtracting(addressed.map(\.message)).map {
                 MailboxReceipt(user: user, message: $0, state: .delivered)
             }
-            try Self.record(direct + inGroups, in: db)
-            return inMailbox.union(inGroups.map(\.message)).count
+            try Self.record(addressed + older, in: db)
+            return inMailbox.union(addressed.map(\.message)).count
         }
     }
 
@@ -232,9 +224,9 @@ extension AppDatabase {
                     ORDER BY mailbox.messageID LIMIT ?
                     """,
                 arguments: [user, limit])
-            let fromGroups = try GroupDelivery.messages(
-                in: GroupDelivery.owedStretches(to: user, db), notFrom: user, after: 0, limit: limit, db)
-            let records = Self.merged(fromMailbox, fromGroups, limit: limit)
+            let fromCursors = try DeliveryCursors.messages(
+                in: DeliveryCursors.owedStretches(to: user, db), to: user, after: 0, limit: limit, db)
+            let records = Self.merged(fromMailbox, fromCursors, limit: limit)
             // Every owed message up to the last one returned was returned.
             guard let last = records.last?.id else { return [] }
             try db.execute(
@@ -243,7 +235,7 @@ extension AppDatabase {
                     WHERE userID = ? AND messageID <= ? AND state < \(MailboxState.delivered.rawValue)
                     """,
                 arguments: [user, last])
-            try GroupDelivery.markTaken(by: user, through: last, db)
+            try DeliveryCursors.markTaken(by: user, through: last, db)
             return records.map(\.chatMessage)
         }
     }
@@ -282,9 +274,9 @@ extension AppDatabase {
                     ORDER BY mailbox.messageID LIMIT ?
                     """,
                 arguments: [user, after, limit])
-            let fromGroups = try GroupDelivery.messages(
-                in: GroupDelivery.memberStretches(of: user, db), notFrom: user, after: after, limit: limit, db)
-            return Self.merged(fromMailbox, fromGroups, limit: limit).map(\.chatMessage)
+            let fromCursors = try DeliveryCursors.messages(
+                in: DeliveryCursors.addressedStretches(to: user, db), to: user, after: after, limit: limit, db)
+            return Self.merged(fromMailbox, fromCursors, limit: limit).map(\.chatMessage)
         }
     }
 

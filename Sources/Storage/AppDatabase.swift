@@ -178,6 +178,30 @@ public struct AppDatabase: Sendable {
                 t.primaryKey(["userID", "groupID", "afterID"])
             }
         }
+        migrator.registerMigration("v6: 1:1 delivery cursors") { db in
+            // 1:1 messages join the cursor scheme (`DeliveryCursors`): each
+            // user has a cursor over the messages sent to them, found by a
+            // new index, and no mailbox row per message. Messages stored
+            // before keep their mailbox rows.
+            let head = try MessageID.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM message") ?? 0
+            try db.create(table: "directCursor", options: [.withoutRowID]) { t in
+                t.primaryKey("userID", .integer)
+                t.column("deliveredThrough", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO directCursor (userID, deliveredThrough) SELECT id, ? FROM user", arguments: [head])
+            // Backlog rows with groupID 0 are ranges of a user's 1:1 messages.
+            try db.rename(table: "groupBacklog", to: "deliveryBacklog")
+            // Each index only holds the messages it serves: a 1:1 message no
+            // longer writes an entry to the group index, nor a group message
+            // to the conversation one.
+            try db.execute(sql: """
+                CREATE INDEX message_on_recipient ON message(recipientID, id) WHERE recipientID IS NOT NULL;
+                DROP INDEX message_on_group;
+                CREATE INDEX message_on_group ON message(groupID, id) WHERE groupID IS NOT NULL;
+                DROP INDEX message_on_conversation;
+                CREATE INDEX message_on_conversation ON message(senderID, recipientID, id) WHERE recipientID IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -84,7 +84,7 @@ struct GroupMemberRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     /// The newest message id when the user joined; the group's later messages are addressed to them.
     var joinedAfter: MessageID
     /// Every message of the group up to this id reached the user, except the
-    /// ranges in `groupBacklog`; PULL owes the ones after it.
+    /// ranges in `deliveryBacklog`; PULL owes the ones after it.
     var deliveredThrough: MessageID
 }
 

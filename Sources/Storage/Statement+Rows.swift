@@ -63,6 +63,23 @@ extension Statement {
         }
     }
 
+    /// The first two columns of every row as integers, for integer
+    /// arguments, through SQLite's C API.
+    func integerPairs(_ arguments: Int64..., in db: Database) throws -> [(Int64, Int64)] {
+        let statement = sqliteStatement
+        sqlite3_reset(statement)
+        defer { sqlite3_reset(statement) }
+        try bind(arguments.map { .integer($0) })
+        var rows: [(Int64, Int64)] = []
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: rows.append((sqlite3_column_int64(statement, 0), sqlite3_column_int64(statement, 1)))
+            case SQLITE_DONE: return rows
+            case let code: throw error(code, db)
+            }
+        }
+    }
+
     private func bind(_ values: [Bound]) throws {
         let statement = sqliteStatement
         for (offset, value) in values.enumerated() {

@@ -28,12 +28,13 @@ extension AppDatabase {
     }
 }
 
-@Suite("Group delivery cursors")
-struct GroupDeliveryTests {
-    @Test("a group message is stored once: no mailbox row per member")
+@Suite("Delivery cursors")
+struct DeliveryCursorsTests {
+    @Test("a message is stored once: no mailbox row per recipient, 1:1 or group")
     func storedOnce() async throws {
         let (db, group) = try await databaseWithGroup()
         _ = try await db.groupMessages(3, from: 1, in: group)
+        _ = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "d")])
         let rows = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM mailbox") }
         #expect(rows == 0)
     }
@@ -51,6 +52,24 @@ struct GroupDeliveryTests {
         #expect(try await db.takeInbox(of: 1, limit: 10).isEmpty, "a sender is never owed its own messages")
     }
 
+    @Test("1:1: PULL owes what reached no session, whatever order the receipts came in; a message to oneself is owed too")
+    func direct() async throws {
+        let (db, _) = try await databaseWithGroup()
+        let ids = try await db.storedMessages([
+            OutgoingMessage(sender: 1, recipient: 2, text: "a"),
+            OutgoingMessage(sender: 3, recipient: 2, text: "b"),
+            OutgoingMessage(sender: 1, recipient: 3, text: "not for 2"),
+            OutgoingMessage(sender: 2, recipient: 2, text: "to myself"),
+            OutgoingMessage(sender: 1, recipient: 2, text: "c"),
+        ]).map(\.message.id)
+        try await db.record([MailboxReceipt(user: 2, message: ids[4], state: .delivered)])
+        try await db.record([MailboxReceipt(user: 2, message: ids[0], state: .delivered)])
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [ids[1], ids[3]])
+        #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == [ids[2]])
+        #expect(try await db.acknowledge([ids[0], ids[2]], of: 2) == 1, "only messages addressed to the user count")
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == [ids[0], ids[1], ids[3], ids[4]])
+    }
+
     @Test("receipts in separate batches, out of order: a late one takes its message out of a missed range")
     func lateReceipt() async throws {
         let (db, group) = try await databaseWithGroup()
@@ -66,7 +85,7 @@ struct GroupDeliveryTests {
         let first = try await db.groupMessages(2, from: 1, in: group)
         try await db.pushed([first[0]], of: group, to: 2)
         // More than `spanReach` ids between the missed message and the next push.
-        _ = try await db.storedMessages((0...GroupDelivery.spanReach).map {
+        _ = try await db.storedMessages((0...DeliveryCursors.spanReach).map {
             OutgoingMessage(sender: 4, recipient: 3, text: "filler \($0)")
         })
         let later = try await db.groupMessages(1, from: 1, in: group)
@@ -100,7 +119,7 @@ struct GroupDeliveryTests {
         let last = try await db.groupMessages(1, from: 3, in: group)
         try await db.pushed(first + last, of: group, to: 2)
         #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
-        let backlog = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM groupBacklog") }
+        let backlog = try await db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deliveryBacklog") }
         #expect(backlog == 0)
         #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == first + own)
     }
@@ -155,7 +174,7 @@ struct GroupDeliveryTests {
         #expect(try await db.mailbox(of: 2, after: 0, limit: 2).map(\.id) == g)
     }
 
-    @Test("a file from before the cursors keeps its group mailbox rows: pulled once, synced once")
+    @Test("a file from before the cursors keeps its mailbox rows: pulled once, synced once, receipts still apply")
     func migration() async throws {
         let path = scratchDatabasePath()
         try FileManager.default.createDirectory(
@@ -170,13 +189,18 @@ struct GroupDeliveryTests {
             try db.execute(sql: "INSERT INTO chatGroup (id, name, description, creatorID, createdAt) VALUES (1, 'g', '', 1, 0)")
             try db.execute(sql: "INSERT INTO groupMember (groupID, userID, joinedAt) VALUES (1, 1, 0), (1, 2, 0)")
             try db.execute(sql: "INSERT INTO message (id, senderID, groupID, text, createdAt) VALUES (7, 1, 1, 'old', 0)")
-            try db.execute(sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (2, 7, 0)")
+            try db.execute(sql: "INSERT INTO message (id, senderID, recipientID, text, createdAt) VALUES (8, 1, 2, 'old 1:1', 0)")
+            try db.execute(sql: "INSERT INTO message (id, senderID, recipientID, text, createdAt) VALUES (9, 1, 2, 'pushed', 0)")
+            try db.execute(sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (2, 7, 0), (2, 8, 0), (2, 9, 0)")
         }
         try old.close()
         let db = try AppDatabase.open(.init(path: path))
+        try await db.record([MailboxReceipt(user: 2, message: 9, state: .delivered)])
         let new = try await db.groupMessages(1, from: 1, in: 1)
-        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == [7] + new)
-        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [7] + new)
+        let direct = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "new 1:1")]).map(\.message.id)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == [7, 8, 9] + new + direct)
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [7, 8] + new + direct)
         #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
+        #expect(try await db.conversation(between: 1, and: 2, before: nil, limit: 10).map(\.id) == [8, 9] + direct)
     }
 }
