@@ -6,7 +6,9 @@ import Synchronization
 /// One connection's received lines on their way to its session.
 ///
 /// The event loop puts lines in; a task takes them out and runs them through
-/// the session, one at a time, and ends when the inbox is empty. An idle
+/// the session, one at a time, and ends when the inbox is empty. A SEND or
+/// SENDGROUP that arrives while no line waits and no task runs is submitted
+/// by the event loop itself. An idle
 /// connection so holds no task at all — a task keeps the memory its deepest
 /// call ever needed until it ends, and a long-lived task per connection cost
 /// more than everything else an idle session holds. Past `pauseAt` waiting
@@ -14,7 +16,8 @@ import Synchronization
 /// catches up.
 final class LineInbox: Sendable {
     enum Item {
-        case line(ByteBuffer)
+        /// A line; `admitted` once the rate limiter has counted it.
+        case line(ByteBuffer, admitted: Bool)
         /// The client sent a line over the limit: answer, then close.
         case lineTooLong
         /// The connection is gone: end the session.
@@ -29,6 +32,8 @@ final class LineInbox: Sendable {
         /// After QUIT or an over-long line, remaining lines are not run.
         var closing = false
         var closeReason = "client closed"
+        /// The event loop holds the session (`draining` set by `claimSession`).
+        var claimedHere = false
     }
 
     static let pauseAt = 512
@@ -53,10 +58,24 @@ final class LineInbox: Sendable {
 
     /// Queues an item (on the event loop); true when the connection should stop reading.
     func receive(_ item: Item) -> Bool {
+        var item = item
+        if case .line(let bytes, _) = item, claimSession() {
+            // Nothing else runs this session now: a send goes straight to the
+            // message writer from here, without a task and its thread hop.
+            if session.submitIfSend(bytes) {
+                state.withLock { state in
+                    state.draining = false
+                    state.claimedHere = false
+                }
+                return false
+            }
+            item = .line(bytes, admitted: true)
+        }
         let (start, pause) = state.withLock { state -> (Bool, Bool) in
             state.items.append(item)
-            let start = !state.draining
+            let start = !state.draining || state.claimedHere
             state.draining = true
+            state.claimedHere = false
             let pause = !state.paused && state.items.count >= Self.pauseAt
             if pause { state.paused = true }
             return (start, pause)
@@ -67,11 +86,24 @@ final class LineInbox: Sendable {
         return pause
     }
 
+    /// Takes the session for the event loop when no line waits and no task
+    /// runs it, and the line is within the rate limit (which then counts it).
+    private func claimSession() -> Bool {
+        state.withLock { state in
+            guard !state.draining, state.items.isEmpty, !state.closing,
+                  state.limiter.admit(now: ContinuousClock.now)
+            else { return false }
+            state.draining = true
+            state.claimedHere = true
+            return true
+        }
+    }
+
     private func drain() async {
         while let item = next() {
             switch item {
-            case .line(let bytes):
-                await run(bytes)
+            case .line(let bytes, let admitted):
+                await run(bytes, admitted: admitted)
             case .lineTooLong:
                 state.withLock { $0.closing = true; $0.closeReason = "line too long" }
                 await session.settle()
@@ -102,10 +134,10 @@ final class LineInbox: Sendable {
         return item
     }
 
-    private func run(_ bytes: ByteBuffer) async {
+    private func run(_ bytes: ByteBuffer, admitted alreadyAdmitted: Bool) async {
         let admitted = state.withLock { state -> Bool? in
             guard !state.closing else { return nil }
-            return state.limiter.admit(now: ContinuousClock.now)
+            return alreadyAdmitted || state.limiter.admit(now: ContinuousClock.now)
         }
         guard let admitted else { return }
         do {
@@ -171,7 +203,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if inbox.receive(.line(unwrapInboundIn(data))) {
+        if inbox.receive(.line(unwrapInboundIn(data), admitted: false)) {
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
     }

@@ -33,6 +33,15 @@ final class SendWindow: Sendable {
         }
     }
 
+    /// Takes a place if one is free, without waiting.
+    func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.inFlight < limit, state.roomWaiters.isEmpty else { return false }
+            state.inFlight += 1
+            return true
+        }
+    }
+
     /// Gives a place back (its send was answered).
     func release() {
         let resumed = state.withLock { state -> [CheckedContinuation<Void, Never>] in

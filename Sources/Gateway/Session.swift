@@ -116,9 +116,29 @@ final class Session: @unchecked Sendable {
         }
     }
 
+    /// Submits the line at once if it is a SEND or SENDGROUP of a logged-in
+    /// session and the send window has room; false for anything else, which
+    /// then goes through `respond(to:write:)`. Called on the event loop while
+    /// no task runs this session.
+    func submitIfSend(_ bytes: ByteBuffer) -> Bool {
+        guard let me = login?.user,
+              let line = String(validating: bytes.readableBytesView, as: UTF8.self),
+              case .success(.command(let command)) = CommandParser.parse(line),
+              let request = sendRequest(command, from: me),
+              window.tryAcquire()
+        else { return false }
+        submit(request, command: command.name)
+        return true
+    }
+
     /// Queues the send and returns; its reply is written when it completes.
     private func pipeline(_ request: SendRequest, command name: String) async {
         await window.acquire()
+        submit(request, command: name)
+    }
+
+    /// Submits a send that holds a place in the window.
+    private func submit(_ request: SendRequest, command name: String) {
         let started = ContinuousClock.now
         services.messages.submit(request) { [writer, window] result in
             switch result {

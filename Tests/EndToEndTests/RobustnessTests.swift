@@ -25,6 +25,41 @@ struct RobustnessTests {
         }
     }
 
+    @Test("lines over max_lines_per_second answer -ERR rate limited in place; only the accepted SENDs are stored and pushed")
+    func rateLimitedSends() async throws {
+        var config = DaemonConfig()
+        config["gateway", "max_lines_per_second"] = "5"
+        try await withCluster(config: config) { cluster in
+            let (a, _, ua) = try await cluster.registeredClient()
+            let (b, _, ub) = try await cluster.registeredClient()
+            // One write: the bucket holds 5 lines a second and REGISTER took one.
+            try await a.sendRaw((0..<12).map { "SEND \(ub) n\($0)\n" }.joined())
+            var accepted: [String] = []
+            var refused = 0
+            for i in 0..<12 {
+                let reply = try await a.reply(after: " to SEND n\(i)")
+                if reply.hasPrefix("+OK msg_id=") {
+                    accepted.append("n\(i)")
+                } else {
+                    #expect(reply == "-ERR rate limited", "reply \(i): \(reply)")
+                    refused += 1
+                }
+            }
+            #expect((1...5).contains(accepted.count) && refused == 12 - accepted.count,
+                    "accepted \(accepted), refused \(refused)")
+            var pushed: [String] = []
+            for _ in accepted {
+                pushed.append(field(try await b.push(), "text") ?? "?")
+            }
+            #expect(pushed == accepted, "the accepted sends, in order")
+            try await b.expectNoPush(wait: .milliseconds(300), "a refused SEND is not delivered")
+            try await b.expectEmptyPull("nothing refused was stored for b")
+            let (history, final) = try await b.multi("HISTORY \(ua)")
+            #expect(final.hasPrefix("+OK"), "HISTORY: \(final)")
+            #expect(history.map { field($0, "text") ?? "?" } == accepted, "stored: the accepted sends only")
+        }
+    }
+
     @Test("a 70 KiB line answers -ERR line too long and the connection closes")
     func overlongLine() async throws {
         try await withCluster { cluster in

@@ -27,6 +27,27 @@ struct SendWindowTests {
         #expect(third.isSet)
     }
 
+    @Test("tryAcquire takes a free place without waiting, and never jumps a send that waits")
+    func tryAcquireTakesOnlyAFreePlace() async throws {
+        let window = SendWindow(limit: 2)
+        #expect(window.tryAcquire())
+        #expect(window.tryAcquire())
+        #expect(!window.tryAcquire(), "the window is full")
+        let third = Flag()
+        let waiter = Task {
+            await window.acquire()
+            third.set()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!window.tryAcquire(), "a send already waits for the next place")
+        window.release()
+        await waiter.value
+        #expect(third.isSet, "the freed place went to the waiting send")
+        #expect(!window.tryAcquire())
+        window.release()
+        #expect(window.tryAcquire())
+    }
+
     @Test("idle waits for every send in flight and returns at once when there is none")
     func idleWaitsForAll() async throws {
         let window = SendWindow(limit: 8)
