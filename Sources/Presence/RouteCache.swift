@@ -42,8 +42,7 @@ public final class RouteCache: Sendable {
         let now = ContinuousClock.now
         let local = state.withLock { state -> Bool in
             for user in users {
-                guard let entry = state.entries[user], now < entry.fetched.advanced(by: maxAge),
-                      entry.routes.allSatisfy({ $0.gateway == gateway })
+                guard let routes = fresh(user, in: state, at: now), routes.allSatisfy({ $0.gateway == gateway })
                 else { return false }
             }
             state.counts.queries += users.count
@@ -60,8 +59,8 @@ public final class RouteCache: Sendable {
         let result = state.withLock { state in
             var found: [UserID: [RouteEntry]] = [:]
             for user in users {
-                if let entry = state.entries[user], now < entry.fetched.advanced(by: maxAge) {
-                    found[user] = entry.routes
+                if let routes = fresh(user, in: state, at: now) {
+                    found[user] = routes
                 }
             }
             state.counts.queries += users.count
@@ -71,6 +70,12 @@ public final class RouteCache: Sendable {
         PresenceMetrics.routeQueries(result.0.count, result: "hit")
         PresenceMetrics.routeQueries(users.count - result.0.count, result: "miss")
         return result
+    }
+
+    /// The user's cached routes if they are younger than `maxAge`.
+    private func fresh(_ user: UserID, in state: State, at now: ContinuousClock.Instant) -> [RouteEntry]? {
+        guard let entry = state.entries[user], now < entry.fetched.advanced(by: maxAge) else { return nil }
+        return entry.routes
     }
 
     /// Stores fetched routes unless an invalidation happened since `generation`.

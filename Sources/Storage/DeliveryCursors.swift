@@ -85,8 +85,13 @@ enum DeliveryCursors {
             moves.append((user, last))
         }
         try stream.moveCursors(moves, db)
+        try addAwaitingAck(awaitingAck, db)
+    }
+
+    /// Mailbox rows (user, message, awaitingAck state) for pushes to ack-mode sessions.
+    private static func addAwaitingAck(_ rows: [(Int64, Int64, Int64)], _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
-            .execute(rows: awaitingAck, in: db)
+            .execute(rows: rows, in: db)
     }
 
     /// A receipt for a message the cursor has passed: it was pulled already,
@@ -117,20 +122,27 @@ enum DeliveryCursors {
             try addBacklog(of: user, in: stream, after: message, through: through, db)
         }
         if state == .awaitingAck {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO mailbox (userID, messageID, state) VALUES (?, ?, ?)")
-                .execute(rows: [(user, message, Int64(state.rawValue))], in: db)
+            try addAwaitingAck([(user, message, Int64(state.rawValue))], db)
         }
     }
 
     private static func addBacklog(
         of user: UserID, in stream: DeliveryStream, after: MessageID, through: MessageID, _ db: Database
     ) throws {
+        try addRange(to: "deliveryBacklog", user: user, group: stream.backlogKey, after: after, through: through, db)
+    }
+
+    /// A row of `deliveryBacklog` or `pastMembership` (same columns): a range
+    /// starting where one starts already extends it.
+    private static func addRange(
+        to table: String, user: UserID, group: Int64, after: MessageID, through: MessageID, _ db: Database
+    ) throws {
         try db.execute(
             sql: """
-                INSERT INTO deliveryBacklog (userID, groupID, afterID, throughID) VALUES (?, ?, ?, ?)
+                INSERT INTO \(table) (userID, groupID, afterID, throughID) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO UPDATE SET throughID = MAX(throughID, excluded.throughID)
                 """,
-            arguments: [user, stream.backlogKey, after, through])
+            arguments: [user, group, after, through])
     }
 
     // MARK: Membership
@@ -144,12 +156,8 @@ enum DeliveryCursors {
             try addBacklog(of: member.userID, in: stream, after: member.deliveredThrough, through: missed, db)
         }
         guard head > member.joinedAfter else { return }
-        try db.execute(
-            sql: """
-                INSERT INTO pastMembership (userID, groupID, afterID, throughID) VALUES (?, ?, ?, ?)
-                ON CONFLICT DO UPDATE SET throughID = MAX(throughID, excluded.throughID)
-                """,
-            arguments: [member.userID, member.groupID, member.joinedAfter, head])
+        try addRange(
+            to: "pastMembership", user: member.userID, group: member.groupID, after: member.joinedAfter, through: head, db)
     }
 
     // MARK: Reading

@@ -16,11 +16,7 @@ extension Statement {
             sqlite3_bind_int64(statement, 2, second)
             sqlite3_bind_int64(statement, 3, third)
             let code = sqlite3_step(statement)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                    sql: sql)
-            }
+            guard code == SQLITE_DONE else { throw error(code, db) }
         }
     }
 }
