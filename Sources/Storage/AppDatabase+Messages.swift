@@ -226,7 +226,7 @@ extension AppDatabase {
                 arguments: [user, limit])
             let fromCursors = try DeliveryCursors.messages(
                 in: DeliveryCursors.owedStretches(to: user, db), to: user, after: 0, limit: limit, db)
-            let records = Self.merged(fromMailbox, fromCursors, limit: limit)
+            let records = (fromMailbox + fromCursors).oldestFirst(limit: limit)
             // Every owed message up to the last one returned was returned.
             guard let last = records.last?.id else { return [] }
             try db.execute(
@@ -238,13 +238,6 @@ extension AppDatabase {
             try DeliveryCursors.markTaken(by: user, through: last, db)
             return records.map(\.chatMessage)
         }
-    }
-
-    /// Two lists in id order as one, without repeats, at most `limit`.
-    private static func merged(_ first: [MessageRecord], _ second: [MessageRecord], limit: Int) -> [MessageRecord] {
-        guard !second.isEmpty else { return first }
-        var seen = Set<MessageID>()
-        return (first + second).sorted { $0.id! < $1.id! }.filter { seen.insert($0.id!).inserted }.prefix(limit).map { $0 }
     }
 
     /// Messages pushed to an ack-mode session of the user and never
@@ -276,7 +269,7 @@ extension AppDatabase {
                 arguments: [user, after, limit])
             let fromCursors = try DeliveryCursors.messages(
                 in: DeliveryCursors.addressedStretches(to: user, db), to: user, after: after, limit: limit, db)
-            return Self.merged(fromMailbox, fromCursors, limit: limit).map(\.chatMessage)
+            return (fromMailbox + fromCursors).oldestFirst(limit: limit).map(\.chatMessage)
         }
     }
 

@@ -198,16 +198,14 @@ enum DeliveryCursors {
     static func messages(in stretches: [Stretch], to user: UserID, after: MessageID, limit: Int, _ db: Database)
         throws -> [MessageRecord]
     {
-        var found: [MessageID: MessageRecord] = [:]
+        var found: [MessageRecord] = []
         for stretch in stretches {
             let from = max(stretch.after, after)
             let through = stretch.through ?? .max
             guard through > from else { continue }
-            for record in try stretch.stream.messages(after: from, through: through, owedTo: user, limit: limit, db) {
-                found[record.id!] = record
-            }
+            found += try stretch.stream.messages(after: from, through: through, owedTo: user, limit: limit, db)
         }
-        return found.values.sorted { $0.id! < $1.id! }.prefix(limit).map { $0 }
+        return found.oldestFirst(limit: limit)
     }
 
     /// After PULL returned every owed message up to `last`: the cursors and

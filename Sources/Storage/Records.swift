@@ -48,6 +48,16 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 }
 
+extension Sequence<MessageRecord> {
+    /// The stored messages in id order, each once, at most `limit`: what
+    /// PULL and SYNC return when several sources (mailbox rows, cursors,
+    /// backlog ranges) can each name the same message.
+    func oldestFirst(limit: Int) -> [MessageRecord] {
+        var seen = Set<MessageID>()
+        return sorted { $0.id! < $1.id! }.filter { seen.insert($0.id!).inserted }.prefix(limit).map { $0 }
+    }
+}
+
 /// Where a message stands for one recipient.
 public enum MailboxState: Int, Sendable {
     /// Reached no session yet: PULL returns it.
