@@ -36,7 +36,7 @@ extension Statement {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
-        try bind(values)
+        try bind(values, db)
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else { throw error(code, db) }
     }
@@ -48,7 +48,7 @@ extension Statement {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
-        try bind(arguments.map { .integer($0) })
+        try bind(arguments.map { .integer($0) }, db)
         switch sqlite3_step(statement) {
         case SQLITE_ROW:
             return sqlite3_column_type(statement, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, 0)
@@ -65,7 +65,7 @@ extension Statement {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
-        try bind(arguments.map { .integer($0) })
+        try bind(arguments.map { .integer($0) }, db)
         var rows: [(Int64, Int64)] = []
         while true {
             switch sqlite3_step(statement) {
@@ -76,22 +76,24 @@ extension Statement {
         }
     }
 
-    private func bind(_ values: [Bound]) throws {
+    private func bind(_ values: [Bound], _ db: Database) throws {
         let statement = sqliteStatement
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
+            let code: Int32
             switch value {
-            case .integer(let integer): sqlite3_bind_int64(statement, index, integer)
-            case .null: sqlite3_bind_null(statement, index)
+            case .integer(let integer): code = sqlite3_bind_int64(statement, index, integer)
+            case .null: code = sqlite3_bind_null(statement, index)
             case .text(let text):
                 // SQLITE_TRANSIENT: SQLite copies the bytes before this returns.
                 var text = text
-                text.withUTF8 { bytes in
-                    _ = sqlite3_bind_text(
+                code = text.withUTF8 { bytes in
+                    sqlite3_bind_text(
                         statement, index, UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) },
                         Int32(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
                 }
             }
+            guard code == SQLITE_OK else { throw error(code, db) }
         }
     }
 
