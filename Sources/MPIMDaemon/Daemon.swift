@@ -85,7 +85,7 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("operations"))
 
-    let checkpointer = WALCheckpointer(path: configuration.database.path, logger: moduleLogger("storage"))
+    let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))
     let group = ServiceGroup(
         configuration: .init(
             services: [

@@ -87,6 +87,7 @@ public struct DaemonConfiguration: Sendable {
         try reader.int("redis_cache", "members_ttl", 1...604_800) { cacheTTLs.members = .seconds($0) }
         reader.read("sqlite", "path") { database.path = $0 }
         try reader.int("sqlite", "busy_timeout_ms", 0...600_000) { database.busyTimeout = .milliseconds($0) }
+        try reader.int("sqlite", "wal_restart_mb", 1...65_536) { database.walRestartBytes = $0 << 20 }
         try reader.int("users", "bcrypt_cost", 4...31) { bcryptCost = UInt8($0) }
         try reader.int("users", "lockout_failures", 1...1000) { lockoutFailures = $0 }
         try reader.int("users", "lockout_window", 1...86400) { lockoutWindow = .seconds($0) }

@@ -16,10 +16,15 @@ public struct AppDatabase: Sendable {
         public var path: String
         /// How long a writer waits for another process's lock before failing.
         public var busyTimeout: Duration
+        /// About how large the write-ahead log grows under steady writes
+        /// before it restarts from its start (`WALCheckpointer`).
+        public var walRestartBytes: Int
 
-        public init(path: String = "data/mpim.db", busyTimeout: Duration = .seconds(5)) {
+        public init(path: String = "data/mpim.db", busyTimeout: Duration = .seconds(5),
+                    walRestartBytes: Int = 200 << 20) {
             self.path = path
             self.busyTimeout = busyTimeout
+            self.walRestartBytes = walRestartBytes
         }
     }
 
@@ -48,13 +53,10 @@ public struct AppDatabase: Sendable {
             // recipient's mailbox, its conversation) holding rows of a few
             // bytes each. No effect on an existing file.
             try db.execute(sql: "PRAGMA page_size = 1024")
-            // `WALCheckpointer` copies the log back from its own connection.
-            // Under steady writes the log is never all copied when a commit
-            // starts, so it grows to this size (20 MB with 1 KiB pages) and a
-            // commit checkpoints the rest and restarts it: a 3-5 ms pause about
-            // every 0.5 s at 10 000 msg/s. Without a checkpointer (tests,
-            // tools) this is the only checkpoint.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
+            // Where the writer's own commit copies the rest of the log back
+            // and the log restarts (`WALCheckpointer` says why it is large).
+            // Without a checkpointer (tests, tools) this is the only checkpoint.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.restartPages(db, configuration))")
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB):
             // each message lands in a few per-user index pages scattered over
             // the file, and with the default cache the writer re-read them

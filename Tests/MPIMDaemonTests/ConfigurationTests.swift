@@ -32,6 +32,7 @@ struct ConfigurationTests {
         #expect(fromFile.gateway.gatewayID == defaults.gateway.gatewayID)
         #expect(fromFile.routeTTL == defaults.routeTTL)
         #expect(fromFile.database.path == defaults.database.path)
+        #expect(fromFile.database.walRestartBytes == defaults.database.walRestartBytes)
         #expect(fromFile.bcryptCost == defaults.bcryptCost)
         #expect(fromFile.redisQueue.port == defaults.redisQueue.port)
         #expect(fromFile.logLevel == defaults.logLevel)
@@ -40,7 +41,8 @@ struct ConfigurationTests {
     @Test("keys override defaults; bad values are refused with the key named")
     func apply() throws {
         var settings = DaemonConfiguration()
-        try settings.apply(INIFile(parsing: "[redis_queue]\nport = 7000\n[users]\nbcrypt_cost = 4\n[log]\nlevel = debug\n"))
+        try settings.apply(INIFile(parsing: "[redis_queue]\nport = 7000\n[users]\nbcrypt_cost = 4\n[log]\nlevel = debug\n[sqlite]\nwal_restart_mb = 16\n"))
+        #expect(settings.database.walRestartBytes == 16 << 20)
         #expect(settings.redisQueue.port == 7000)
         #expect(settings.redisCache.port == 6379)
         #expect(settings.bcryptCost == 4)
@@ -51,6 +53,9 @@ struct ConfigurationTests {
         }
         #expect(throws: DaemonConfiguration.InvalidValue.self) {
             try bad.apply(INIFile(parsing: "[log]\nlevel = loud\n"))
+        }
+        #expect(throws: DaemonConfiguration.InvalidValue.self) {
+            try bad.apply(INIFile(parsing: "[sqlite]\nwal_restart_mb = 0\n"))
         }
     }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+@testable import Storage
+
+@Suite("WALCheckpointer")
+struct WALCheckpointerTests {
+    @Test("the pace: every 2 ms near the restart size while frames wait to be copied, every 50 ms otherwise")
+    func pace() {
+        let restart = 200_000
+        #expect(WALCheckpointer.pause(logged: 10_000, copied: 9_000, restartPages: restart) == .milliseconds(50))
+        #expect(WALCheckpointer.pause(logged: 191_999, copied: 190_000, restartPages: restart) == .milliseconds(50))
+        #expect(WALCheckpointer.pause(logged: 192_000, copied: 190_000, restartPages: restart) == .milliseconds(2))
+        #expect(WALCheckpointer.pause(logged: 250_000, copied: 249_999, restartPages: restart) == .milliseconds(2))
+        #expect(WALCheckpointer.pause(logged: 195_000, copied: 195_000, restartPages: restart) == .milliseconds(50),
+                "nothing left to copy")
+        // A small log sprints over its last quarter.
+        #expect(WALCheckpointer.pause(logged: 74, copied: 70, restartPages: 100) == .milliseconds(50))
+        #expect(WALCheckpointer.pause(logged: 75, copied: 70, restartPages: 100) == .milliseconds(2))
+    }
+
+    @Test("the log restarts from its start at the configured size")
+    func restartSize() async throws {
+        func logSize(restartingAt bytes: Int) async throws -> Int {
+            let path = scratchDatabasePath()
+            let db = try AppDatabase.open(.init(path: path, walRestartBytes: bytes))
+            for user in 1...2 { _ = try await db.insertUser(name: "u\(user)", passwordHash: "h") }
+            for index in 0..<400 {
+                _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "message \(index)")])
+            }
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "-wal")
+            return (attributes[.size] as? Int) ?? 0
+        }
+        let small = try await logSize(restartingAt: 32 << 10)
+        let large = try await logSize(restartingAt: 8 << 20)
+        #expect(small < 128 << 10, "a 32 KiB restart size keeps the log near it: \(small) bytes")
+        #expect(large > 4 * small, "an 8 MiB restart size lets it grow: \(large) bytes")
+    }
+
+    @Test("a running checkpointer copies committed pages back into the database file")
+    func copiesBack() async throws {
+        let path = scratchDatabasePath()
+        let configuration = AppDatabase.Configuration(path: path)
+        let db = try AppDatabase.open(configuration)
+        for user in 1...2 { _ = try await db.insertUser(name: "u\(user)", passwordHash: "h") }
+        let text = String(repeating: "x", count: 500)
+        for _ in 0..<200 {
+            _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: text)])
+        }
+        func databaseFileSize() throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        }
+        let before = try databaseFileSize()
+        #expect(before < 100 << 10, "200 messages of 500 bytes are still only in the log")
+        let checkpointer = Task { try await WALCheckpointer(configuration: configuration, logger: Logger(label: "test")).run() }
+        defer { checkpointer.cancel() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try databaseFileSize() < before + (100 << 10), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try databaseFileSize() >= before + (100 << 10), "the checkpointer copied the log back")
+    }
+}
