@@ -9,6 +9,17 @@ public enum CommandParser {
     /// Most ids one ACK may carry.
     static let maxAckIDs = 1000
 
+    /// Whether a line may be a SEND or SENDGROUP (or any `@cid=` line), from
+    /// its first bytes: a cheap test before the event loop's fast path
+    /// parses the line; a line it turns away is parsed once, by the session.
+    static func mayBeSend(_ bytes: some Collection<UInt8>) -> Bool {
+        let word = bytes.drop { $0 == UInt8(ascii: " ") }
+        guard let first = word.first else { return false }
+        if first == UInt8(ascii: "@") { return true }
+        let send = "SEND".utf8
+        return word.count >= send.count && zip(word, send).allSatisfy { $0 & 0xDF == $1 }
+    }
+
     public static func parse(_ line: String) -> Result<ParsedLine, GatewayError> {
         var scanner = ArgumentScanner(line)
         guard var word = scanner.next() else { return .success(.blank) }

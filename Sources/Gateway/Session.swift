@@ -122,6 +122,7 @@ final class Session: @unchecked Sendable {
     /// no task runs this session.
     func submitIfSend(_ bytes: ByteBuffer) -> Bool {
         guard let me = login?.user,
+              CommandParser.mayBeSend(bytes.readableBytesView),
               let line = String(validating: bytes.readableBytesView, as: UTF8.self),
               case .success(.command(let command)) = CommandParser.parse(line),
               let request = sendRequest(command, from: me),

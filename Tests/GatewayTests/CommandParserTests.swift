@@ -15,6 +15,25 @@ struct CommandParserTests {
         return command
     }
 
+    @Test("the send pre-check lets every SEND and SENDGROUP through and turns other commands away")
+    func sendPrecheck() {
+        let sends = ["SEND 2 hi", "send 2 hi", "  Send 2 hi", "SENDGROUP 1 hello", "sendgroup 1 x", "@cid=a1 SEND 2 hi",
+                     "@cid=b SENDGROUP 3 x"]
+        for line in sends {
+            guard case .success(.command(let command)) = parse(line) else {
+                Issue.record("\(line) should parse")
+                continue
+            }
+            switch command {
+            case .send, .sendGroup: #expect(CommandParser.mayBeSend(Array(line.utf8)), "\(line)")
+            default: Issue.record("\(line) parsed as \(command)")
+            }
+        }
+        for line in ["PING", "PULL", "HISTORY 2", "STATUS 1", "SEN", "", "   ", "LOGIN a b", "REGISTER a b"] {
+            #expect(!CommandParser.mayBeSend(Array(line.utf8)), "\(line)")
+        }
+    }
+
     @Test("blank and all-space lines are ignored")
     func blank() {
         #expect(parse("") == .success(.blank))
