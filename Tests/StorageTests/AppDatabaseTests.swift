@@ -3,16 +3,22 @@ import MPIMCore
 import Testing
 @testable import Storage
 
-/// A real SQLite file in a fresh temporary folder.
-func temporaryDatabase() throws -> (AppDatabase, path: String) {
-    let path = scratchDatabasePath()
-    return (try AppDatabase.open(.init(path: path)), path)
+/// A real SQLite file in a fresh temporary folder, opened with `configure`
+/// applied to the default configuration.
+func temporaryDatabase(_ configure: (inout AppDatabase.Configuration) -> Void = { _ in }) throws
+    -> (AppDatabase, path: String)
+{
+    var configuration = AppDatabase.Configuration(path: scratchDatabasePath())
+    configure(&configuration)
+    return (try AppDatabase.open(configuration), configuration.path)
 }
 
 /// A fresh database with users 1 through `users` (u1, u2, …), so messages
 /// between them pass the recipient check.
-func databaseWithUsers(_ users: Int = 3) async throws -> (AppDatabase, path: String) {
-    let (db, path) = try temporaryDatabase()
+func databaseWithUsers(
+    _ users: Int = 3, _ configure: (inout AppDatabase.Configuration) -> Void = { _ in }
+) async throws -> (AppDatabase, path: String) {
+    let (db, path) = try temporaryDatabase(configure)
     for user in 1...users {
         _ = try await db.insertUser(name: "u\(user)", passwordHash: "h")
     }

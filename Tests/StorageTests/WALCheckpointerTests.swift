@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Testing
 @testable import Storage
@@ -23,9 +22,7 @@ struct WALCheckpointerTests {
     @Test("the log restarts from its start at the configured size")
     func restartSize() async throws {
         func logSize(restartingAt bytes: Int) async throws -> Int {
-            let path = scratchDatabasePath()
-            let db = try AppDatabase.open(.init(path: path, walRestartBytes: bytes))
-            for user in 1...2 { _ = try await db.insertUser(name: "u\(user)", passwordHash: "h") }
+            let (db, path) = try await databaseWithUsers(2) { $0.walRestartBytes = bytes }
             for index in 0..<400 {
                 _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "message \(index)")])
             }
@@ -40,10 +37,7 @@ struct WALCheckpointerTests {
 
     @Test("a running checkpointer copies committed pages back into the database file")
     func copiesBack() async throws {
-        let path = scratchDatabasePath()
-        let configuration = AppDatabase.Configuration(path: path)
-        let db = try AppDatabase.open(configuration)
-        for user in 1...2 { _ = try await db.insertUser(name: "u\(user)", passwordHash: "h") }
+        let (db, path) = try await databaseWithUsers(2)
         let text = String(repeating: "x", count: 500)
         for _ in 0..<200 {
             _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: text)])
@@ -53,7 +47,7 @@ struct WALCheckpointerTests {
         }
         let before = try databaseFileSize()
         #expect(before < 100 << 10, "200 messages of 500 bytes are still only in the log")
-        let checkpointer = Task { try await WALCheckpointer(configuration: configuration, logger: Logger(label: "test")).run() }
+        let checkpointer = Task { try await WALCheckpointer(configuration: .init(path: path), logger: Logger(label: "test")).run() }
         defer { checkpointer.cancel() }
         let deadline = ContinuousClock.now + .seconds(5)
         while try databaseFileSize() < before + (100 << 10), ContinuousClock.now < deadline {
