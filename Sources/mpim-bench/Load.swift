@@ -75,6 +75,7 @@ final class CommandSender: LoadDriver {
                 guard nextDue <= now, nextDue < end else { return }
                 stamp = nextDue
                 nextDue += interval
+                state.recordSendLag(scheduled: stamp, now: now)
             } else {
                 stamp = now
             }

@@ -69,12 +69,14 @@ struct LoopSnapshot: Sendable {
     var counters = Counters()
     var replyLatency = makeLatencyHistogram()
     var deliveryLatency = makeLatencyHistogram()
+    var sendLag = makeLatencyHistogram()
     var firstError: String?
 
     mutating func add(_ other: LoopSnapshot) {
         counters.add(other.counters)
         replyLatency.add(other.replyLatency)
         deliveryLatency.add(other.deliveryLatency)
+        sendLag.add(other.sendLag)
         firstError = firstError ?? other.firstError
     }
 }
@@ -86,6 +88,9 @@ final class LoopState {
     var counters = Counters()
     var replyLatency = makeLatencyHistogram()
     var deliveryLatency = makeLatencyHistogram()
+    /// At a fixed rate, how late each command left against its schedule: the
+    /// load generator's own share of the latencies.
+    var sendLag = makeLatencyHistogram()
     var firstError: String?
     /// The roles that send on this loop, driven by `ticker` when the run has a fixed rate.
     var senders: [any LoadDriver] = []
@@ -111,6 +116,13 @@ final class LoopState {
         if window.contains(now) {
             counters.deliveredInWindow += 1
             deliveryLatency.record(microseconds(from: sentAt, to: now))
+        }
+    }
+
+    @inline(__always)
+    func recordSendLag(scheduled: UInt64, now: UInt64) {
+        if window.contains(scheduled) {
+            sendLag.record(microseconds(from: scheduled, to: now))
         }
     }
 
@@ -165,6 +177,7 @@ final class LoopState {
         if histograms {
             snapshot.replyLatency = replyLatency
             snapshot.deliveryLatency = deliveryLatency
+            snapshot.sendLag = sendLag
         }
         return snapshot
     }

@@ -289,5 +289,10 @@ extension Bench {
         report.lines.append(Report.latencyRow(pushLabel, push))
         report.figures.add(latency: reply, prefix: "send")
         report.figures.add(latency: push, prefix: "deliver")
+        let lag = LatencySummary(measurement.total.sendLag)
+        if lag.count > 0 {
+            report.lines.append(Report.latencyRow("bench lateness", lag))
+            report.figures.add(latency: lag, prefix: "lag")
+        }
     }
 }

@@ -23,6 +23,23 @@ struct SmokeTests {
         }
     }
 
+    @Test("send at a fixed rate also reports how late the bench itself sent (lag_…), and only then")
+    func sendLateness() async throws {
+        try await withDaemon { port, pid in
+            let paced = try await runBench(["send", "--port", "\(port)", "--seconds", "1", "--warmup", "0.2",
+                                            "--pairs", "2", "--window", "4", "--rate", "200", "--server-pid", "\(pid)"])
+            #expect(paced["errors"] == "0")
+            let p50 = try #require(Int(paced["lag_p50_us"] ?? ""))
+            let p999 = try #require(Int(paced["lag_p999_us"] ?? ""))
+            #expect(p50 <= p999)
+            // Lateness is part of the measured latency, so it cannot exceed it.
+            #expect(p50 <= Int(paced["send_max_us"] ?? "") ?? 0)
+            let unpaced = try await runBench(["send", "--port", "\(port)", "--seconds", "0.3", "--warmup", "0",
+                                              "--pairs", "1", "--window", "2"])
+            #expect(unpaced["lag_p50_us"] == nil)
+        }
+    }
+
     @Test("group, connect and login complete against the same daemon", arguments: [
         ["group", "--members", "3", "--window", "2", "--seconds", "0.5", "--warmup", "0"],
         ["connect", "--connections", "20", "--seconds", "0"],
