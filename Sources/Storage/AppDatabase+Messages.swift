@@ -85,6 +85,7 @@ extension AppDatabase {
         // once; so is a user that receives several.
         var members: [GroupID: [UserID]] = [:]
         var users: Set<UserID> = []
+        var days = try ConversationDays.Recorder(db)
         let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
             if let clientID = outgoing.clientID,
                let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {
@@ -109,6 +110,9 @@ extension AppDatabase {
                 record.groupID.map { .integer($0) } ?? .null, .text(record.text), .integer(record.createdAt), in: db)
             record.id = db.lastInsertedRowID
             let message = record.chatMessage
+            if let recipient = record.recipientID {
+                try days.record(message.id, from: record.senderID, to: recipient, at: now, db)
+            }
             if let clientID = outgoing.clientID {
                 try db.execute(
                     sql: "INSERT INTO clientMessage (senderID, clientID, messageID, createdAt) VALUES (?, ?, ?, ?)",
@@ -278,11 +282,10 @@ extension AppDatabase {
     public func conversation(
         between user: UserID, and peer: UserID, before: MessageID?, limit: Int
     ) async throws -> [ChatMessage] {
-        let sender = MessageRecord.Columns.senderID
-        let recipient = MessageRecord.Columns.recipientID
-        return try await page(
-            MessageRecord.filter((sender == user && recipient == peer) || (sender == peer && recipient == user)),
-            before: before, limit: limit)
+        try await writer.read { db in
+            try ConversationDays.messages(between: user, and: peer, before: before, limit: limit, db)
+                .reversed().map(\.chatMessage)
+        }
     }
 
     /// A group's messages: the `limit` latest with an id below `before` (if given), oldest first.

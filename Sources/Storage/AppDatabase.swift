@@ -207,6 +207,33 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX message_on_conversation ON message(senderID, recipientID, id) WHERE recipientID IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v7: 1:1 history by conversation days") { db in
+            // HISTORY finds a pair's messages through the days they talked
+            // (`ConversationDays`) and the recipient index, which now also
+            // holds the sender: one index entry per 1:1 message instead of two.
+            try db.execute(sql: """
+                CREATE TABLE conversationDay (day INTEGER PRIMARY KEY, firstMessageID INTEGER NOT NULL);
+                CREATE TABLE conversationPair (
+                    lowUserID INTEGER NOT NULL, highUserID INTEGER NOT NULL, day INTEGER NOT NULL,
+                    PRIMARY KEY (lowUserID, highUserID, day)) WITHOUT ROWID;
+                INSERT INTO conversationDay (day, firstMessageID)
+                    SELECT createdAt / \(ConversationDays.millisecondsPerDay), MIN(id) FROM message GROUP BY 1;
+                -- Days must start in id order: a day that starts after a later
+                -- one (the clock went back) joins the day before it.
+                DELETE FROM conversationDay WHERE firstMessageID >
+                    (SELECT MIN(later.firstMessageID) FROM conversationDay later WHERE later.day > conversationDay.day);
+                UPDATE conversationDay SET firstMessageID = 0 WHERE day = (SELECT MIN(day) FROM conversationDay);
+                CREATE UNIQUE INDEX conversationDay_on_firstMessage ON conversationDay(firstMessageID);
+                INSERT OR IGNORE INTO conversationPair (lowUserID, highUserID, day)
+                    SELECT MIN(senderID, recipientID), MAX(senderID, recipientID),
+                           (SELECT day FROM conversationDay WHERE firstMessageID <= message.id
+                            ORDER BY firstMessageID DESC LIMIT 1)
+                    FROM message WHERE recipientID IS NOT NULL;
+                DROP INDEX message_on_conversation;
+                DROP INDEX message_on_recipient;
+                CREATE INDEX message_on_recipient ON message(recipientID, id, senderID) WHERE recipientID IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,102 @@
+import GRDB
+import MPIMCore
+
+/// Which days each pair of users exchanged 1:1 messages, so HISTORY reads
+/// those days' stretches of the recipient index instead of keeping a
+/// conversation index entry per message.
+///
+/// Every index a message writes costs the commit a page of the write-ahead
+/// log, and that page is written to disk later: at 10 000 msg/s the
+/// conversation index was about a third of the bytes written and of the
+/// SEND → `+OK` p99 (Docs/BENCHMARKS.md). A pair that talks gets one row per
+/// day instead; later messages of the day only look it up.
+///
+/// Days are stretches of message ids: `conversationDay` holds the first id of
+/// each day (the earliest day starts at id 0), and a message belongs to the
+/// latest day whose first id is not above its own. A message's day is its
+/// UTC calendar day, or the newest day already started if the clock went
+/// back, so days and ids rise together.
+enum ConversationDays {
+    static let millisecondsPerDay: Int64 = 86_400_000
+
+    /// Records the day of each 1:1 message of one write transaction; made
+    /// per transaction, as it reads the newest day once.
+    struct Recorder {
+        private var newest: (day: Int64, firstMessageID: MessageID)?
+        private var recorded: Set<PairDay> = []
+
+        init(_ db: Database) throws {
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT day, firstMessageID FROM conversationDay ORDER BY day DESC LIMIT 1"))
+            newest = row.map { (day: $0[0], firstMessageID: $0[1]) }
+        }
+
+        /// Records that `sender` and `recipient` talked on the day of
+        /// `message`, stored at `createdAt`: a new day if the message is the
+        /// first since midnight, a new row if it is the pair's first that day.
+        mutating func record(_ message: MessageID, from sender: UserID, to recipient: UserID,
+                             at createdAt: UnixMillis, _ db: Database) throws {
+            let clockDay = createdAt / millisecondsPerDay
+            let day: Int64
+            if let newest, newest.day >= clockDay {
+                day = newest.day
+            } else {
+                day = clockDay
+                // The first day starts at 0: it also holds any older message.
+                let first = newest == nil ? 0 : message
+                try db.cachedStatement(sql: "INSERT INTO conversationDay (day, firstMessageID) VALUES (?, ?)")
+                    .execute(arguments: [day, first])
+                newest = (day, first)
+            }
+            let pair = PairDay(low: min(sender, recipient), high: max(sender, recipient), day: day)
+            guard recorded.insert(pair).inserted else { return }
+            // Usually there already: a look-up, and no page written.
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO conversationPair (lowUserID, highUserID, day) VALUES (?, ?, ?)"
+            ).execute(arguments: [pair.low, pair.high, pair.day])
+        }
+    }
+
+    private struct PairDay: Hashable {
+        var low: UserID
+        var high: UserID
+        var day: Int64
+    }
+
+    /// The 1:1 messages between two users in both directions: the `limit`
+    /// latest with an id below `before` (if given), newest first.
+    static func messages(between user: UserID, and peer: UserID, before: MessageID?, limit: Int, _ db: Database)
+        throws -> [MessageRecord]
+    {
+        let below = before ?? .max
+        // The days the pair talked, newest first, each with where it ends.
+        let days = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT d.firstMessageID,
+                       (SELECT n.firstMessageID FROM conversationDay n WHERE n.day > d.day ORDER BY n.day LIMIT 1)
+                FROM conversationPair p JOIN conversationDay d ON d.day = p.day
+                WHERE p.lowUserID = ? AND p.highUserID = ? AND d.firstMessageID < ?
+                ORDER BY p.day DESC
+                """,
+            arguments: [min(user, peer), max(user, peer), below])
+        let directions = user == peer ? [(user, peer)] : [(user, peer), (peer, user)]
+        let sent = try db.cachedStatement(sql: """
+            SELECT * FROM message
+            WHERE recipientID = ? AND senderID = ? AND id >= ? AND id < ?
+            ORDER BY id DESC LIMIT ?
+            """)
+        var newestFirst: [MessageRecord] = []
+        while newestFirst.count < limit, let day = try days.next() {
+            let first: MessageID = day[0]
+            let end = min(day[1] as MessageID? ?? .max, below)
+            let wanted = limit - newestFirst.count
+            var found: [MessageRecord] = []
+            for (sender, recipient) in directions {
+                found += try MessageRecord.fetchAll(sent, arguments: [recipient, sender, first, end, wanted])
+            }
+            newestFirst += found.sorted { $0.id! > $1.id! }.prefix(wanted)
+        }
+        return newestFirst
+    }
+}
