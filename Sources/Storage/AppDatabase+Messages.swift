@@ -85,7 +85,7 @@ extension AppDatabase {
         // once; so is a user that receives several.
         var members: [GroupID: [UserID]] = [:]
         var users: Set<UserID> = []
-        var days = try ConversationDays.Recorder(db)
+        var days = ConversationDays.Recorder()
         let outcomes = try batch.map { outgoing -> Result<StoredMessage, MPIMError> in
             if let clientID = outgoing.clientID,
                let original = try Self.message(sentBy: outgoing.sender, clientID: clientID, in: db) {

@@ -20,16 +20,14 @@ enum ConversationDays {
     static let millisecondsPerDay: Int64 = 86_400_000
 
     /// Records the day of each 1:1 message of one write transaction; made
-    /// per transaction, as it reads the newest day once.
+    /// per transaction, as it reads the newest day once, at its first message.
+    /// (It runs for every message: statements go through SQLite's C API.)
     struct Recorder {
-        private var newest: (day: Int64, firstMessageID: MessageID)?
+        /// nil until read; then nil inside when there is no day yet.
+        private var newest: (day: Int64, firstMessageID: MessageID)??
         private var recorded: Set<PairDay> = []
 
-        init(_ db: Database) throws {
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT day, firstMessageID FROM conversationDay ORDER BY day DESC LIMIT 1"))
-            newest = row.map { (day: $0[0], firstMessageID: $0[1]) }
-        }
+        init() {}
 
         /// Records that `sender` and `recipient` talked on the day of
         /// `message`, stored at `createdAt`: a new day if the message is the
@@ -37,6 +35,10 @@ enum ConversationDays {
         mutating func record(_ message: MessageID, from sender: UserID, to recipient: UserID,
                              at createdAt: UnixMillis, _ db: Database) throws {
             let clockDay = createdAt / millisecondsPerDay
+            let newest = try newest ?? db.cachedStatement(
+                sql: "SELECT day, firstMessageID FROM conversationDay ORDER BY day DESC LIMIT 1"
+            ).integerPairs(in: db).first.map { (day: $0.0, firstMessageID: $0.1) }
+            self.newest = newest
             let day: Int64
             if let newest, newest.day >= clockDay {
                 day = newest.day
@@ -45,15 +47,15 @@ enum ConversationDays {
                 // The first day starts at 0: it also holds any older message.
                 let first = newest == nil ? 0 : message
                 try db.cachedStatement(sql: "INSERT INTO conversationDay (day, firstMessageID) VALUES (?, ?)")
-                    .execute(arguments: [day, first])
-                newest = (day, first)
+                    .execute(.integer(day), .integer(first), in: db)
+                self.newest = (day, first)
             }
             let pair = PairDay(low: min(sender, recipient), high: max(sender, recipient), day: day)
             guard recorded.insert(pair).inserted else { return }
             // Usually there already: a look-up, and no page written.
             try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO conversationPair (lowUserID, highUserID, day) VALUES (?, ?, ?)"
-            ).execute(arguments: [pair.low, pair.high, pair.day])
+            ).execute(.integer(pair.low), .integer(pair.high), .integer(pair.day), in: db)
         }
     }
 

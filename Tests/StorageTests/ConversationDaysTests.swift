@@ -18,7 +18,7 @@ extension AppDatabase {
         try await writer.write { db in
             var ids: [MessageID] = []
             for message in messages {
-                var days = try ConversationDays.Recorder(db)
+                var days = ConversationDays.Recorder()
                 let createdAt = message.day * ConversationDays.millisecondsPerDay + 43_200_000
                 ids.append(try insertRawMessage(message, createdAt: createdAt, db))
                 try days.record(ids.last!, from: message.sender, to: message.recipient, at: createdAt, db)
