@@ -72,7 +72,9 @@ extension AppDatabase {
     public func storeMessagesBlocking(_ batch: [OutgoingMessage], receipts: [MailboxReceipt] = [])
         throws -> [Result<StoredMessage, MPIMError>]
     {
-        try writer.write { try Self.store(batch, receipts: receipts, in: $0) }
+        try writer.writeWithoutTransaction { db in
+            try db.inCachedTransaction { try Self.store(batch, receipts: receipts, in: db) }
+        }
     }
 
     private static func store(_ batch: [OutgoingMessage], receipts: [MailboxReceipt], in db: Database)

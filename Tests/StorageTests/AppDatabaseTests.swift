@@ -162,4 +162,31 @@ struct AppDatabaseTests {
         #expect(try await db.conversation(between: 1, and: 99, before: nil, limit: 10).isEmpty)
         #expect(try await db.groupConversation(group.id, before: nil, limit: 10).isEmpty)
     }
+
+    @Test("a cached write transaction commits its body, and rolls it all back when the body throws")
+    func cachedTransaction() async throws {
+        struct Refused: Error {}
+        let (db, _) = try await databaseWithUsers(2)
+        let count = "SELECT COUNT(*) FROM message"
+        let insert = "INSERT INTO message (senderID, recipientID, text, createdAt) VALUES (1, 2, 'x', 0)"
+        let refused = try await db.writer.writeWithoutTransaction { db in
+            let outcome = Result {
+                try db.inCachedTransaction {
+                    try db.execute(sql: insert)
+                    throw Refused()
+                }
+            }
+            return (outcome, db.isInsideTransaction, try Int.fetchOne(db, sql: count))
+        }
+        #expect(throws: Refused.self) { try refused.0.get() }
+        #expect(refused.1 == false, "rolled back")
+        #expect(refused.2 == 0)
+        // The cached BEGIN and COMMIT run again after a rollback.
+        let committed = try await db.writer.writeWithoutTransaction { db in
+            try db.inCachedTransaction { try db.execute(sql: insert) }
+            return db.isInsideTransaction
+        }
+        #expect(committed == false)
+        #expect(try await db.writer.read { try Int.fetchOne($0, sql: count) } == 1)
+    }
 }
