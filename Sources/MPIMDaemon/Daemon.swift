@@ -36,7 +36,7 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         return logger
     }
 
-    let database = try AppDatabase.open(configuration.database)
+    let database = try await AppDatabase.openWhenFree(configuration.database)
     let redis = RedisConnections(
         queue: RedisConnection(configuration: configuration.redisQueue, label: "queue", logger: moduleLogger("redis")),
         cache: RedisConnection(configuration: configuration.redisCache, label: "cache", logger: moduleLogger("redis")),

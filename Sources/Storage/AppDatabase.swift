@@ -33,7 +33,40 @@ public struct AppDatabase: Sendable {
     /// Wraps an open database and brings its schema up to date.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
-        try Self.migrator.migrate(writer)
+        try Self.migrate(writer)
+    }
+
+    /// Brings the schema up to date. Another daemon may be migrating the same
+    /// file at the same moment (GRDB reads which steps are applied once, then
+    /// runs each in its own transaction), so a step that fails after the
+    /// other applied steps is retried from what is applied now.
+    static func migrate(_ writer: any DatabaseWriter) throws {
+        let migrator = Self.migrator
+        while true {
+            let applied = try writer.read { try migrator.appliedIdentifiers($0) }
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                guard try writer.read({ try migrator.appliedIdentifiers($0) }) != applied else { throw error }
+            }
+        }
+    }
+
+    /// `open`, tried again while another process holds the file locked (two
+    /// daemons of a cluster started together on a new file: switching it to
+    /// WAL does not wait for the other's lock), for up to the busy timeout.
+    public static func openWhenFree(_ configuration: Configuration) async throws -> AppDatabase {
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        while true {
+            do {
+                return try open(configuration)
+            } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 
     /// Opens (or creates) the file as a WAL `DatabasePool`.

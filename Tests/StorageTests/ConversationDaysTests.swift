@@ -100,8 +100,7 @@ struct ConversationDaysTests {
 
     @Test("the v7 migration gives messages stored before it their days")
     func migration() async throws {
-        let path = scratchDatabasePath()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let path = try createdScratchDatabasePath()
         let pool = try DatabasePool(path: path)
         try AppDatabase.migrator.migrate(pool, upTo: "v6: 1:1 delivery cursors")
         // Days 5, 7, 6 (a clock gone back), 9; pairs 1-2 and 1-3.

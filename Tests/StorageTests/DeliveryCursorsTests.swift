@@ -176,9 +176,7 @@ struct DeliveryCursorsTests {
 
     @Test("a file from before the cursors keeps its mailbox rows: pulled once, synced once, receipts still apply")
     func migration() async throws {
-        let path = scratchDatabasePath()
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let path = try createdScratchDatabasePath()
         let old = try DatabaseQueue(path: path)
         try AppDatabase.migrator.migrate(old, upTo: "v4: health probe")
         try await old.write { db in

@@ -11,3 +11,12 @@ let scratchFolderPath: String = {
 func scratchDatabasePath() -> String {
     URL(fileURLWithPath: scratchFolderPath).appendingPathComponent(UUID().uuidString).appendingPathComponent("mpim.db").path
 }
+
+/// A fresh path as above whose folder exists, for opening the file with GRDB
+/// directly (`AppDatabase.open` creates the folder itself).
+func createdScratchDatabasePath() throws -> String {
+    let path = scratchDatabasePath()
+    try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    return path
+}

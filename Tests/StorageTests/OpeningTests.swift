@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+@testable import Storage
+
+@Suite("Opening the database file")
+struct OpeningTests {
+    @Test("several daemons opening one new file at once all get it, schema and all")
+    func concurrentOpens() async throws {
+        for _ in 0..<20 {
+            let path = scratchDatabasePath()
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let database = try await AppDatabase.openWhenFree(.init(path: path))
+                        return try await database.writer.read { try $0.tableExists("conversationPair") }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(opened == [true, true, true, true])
+        }
+    }
+
+    @Test("a file locked for longer than the busy timeout is reported, not waited on forever")
+    func lockedTooLong() async throws {
+        let path = try createdScratchDatabasePath()
+        // Another process's lock, held for 1.5 s by a connection of this one.
+        let holder = try DatabaseQueue(path: path)
+        let locked = Mutex(false)
+        let holding = Task {
+            try await holder.writeWithoutTransaction { db in
+                try db.execute(sql: "CREATE TABLE held (x); BEGIN EXCLUSIVE; INSERT INTO held VALUES (1)")
+                locked.withLock { $0 = true }
+                usleep(1_500_000)
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+        while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now
+        await #expect(throws: DatabaseError.self) {
+            _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)))
+        }
+        #expect(ContinuousClock.now - started < .seconds(1.4), "gave up after the busy timeout")
+        try await holding.value
+        // Once free, it opens.
+        _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)))
+    }
+}
