@@ -59,7 +59,9 @@ trap 'exit 130' INT TERM
 free_port() {
     local port
     while :; do
-        port=$((20000 + RANDOM % 30000))
+        # Below Linux's ephemeral range (32768 and up by default), where
+        # client sockets, thousands after the idle-connection row, take ports.
+        port=$((20000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return
@@ -67,9 +69,8 @@ free_port() {
     done
 }
 
-# A port free when probed can be taken before redis binds it (right after the
-# idle-connection row, thousands of local ports are in use): then redis exits
-# and another port is tried.
+# A port free when probed can still be taken before redis binds it: then
+# redis exits and another port is tried.
 for attempt in 1 2 3 4 5; do
     redis_port=$(free_port)
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
