@@ -33,8 +33,6 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
 
     enum Columns {
         static let id = Column(CodingKeys.id)
-        static let senderID = Column(CodingKeys.senderID)
-        static let recipientID = Column(CodingKeys.recipientID)
         static let groupID = Column(CodingKeys.groupID)
     }
 
