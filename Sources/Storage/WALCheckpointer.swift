@@ -49,19 +49,16 @@ public struct WALCheckpointer: Service {
         databaseConfiguration.busyMode = .timeout(1)
         let connection = try DatabaseQueue(path: configuration.path, configuration: databaseConfiguration)
         let restartPages = try await connection.read { [configuration] in try Self.restartPages($0, configuration) }
-        // The database file's own descriptor, to sync what checkpoints wrote.
-        let databaseFile = open(configuration.path, O_RDONLY | O_CLOEXEC)
-        defer { if databaseFile >= 0 { close(databaseFile) } }
         var pause = Self.interval
         while (try? await Task.sleep(for: pause)) != nil, !Task.isShuttingDownGracefully {
-            let syncDatabase = pause == Self.sprintInterval && databaseFile >= 0
+            let syncDatabase = pause == Self.sprintInterval
             do {
                 let (logged, copied) = try await connection.writeWithoutTransaction { db in
                     let result = try db.checkpoint(.passive)
                     // Only a checkpoint that copies the whole log syncs the
                     // database file; under load that is the writer's, at the
                     // restart. Synced here, it has little left to write.
-                    if syncDatabase, result.checkpointedFrameCount > 0 { _ = fdatasync(databaseFile) }
+                    if syncDatabase, result.checkpointedFrameCount > 0 { try db.syncMainFile() }
                     return result
                 }
                 pause = Self.pause(logged: logged, copied: copied, restartPages: restartPages)

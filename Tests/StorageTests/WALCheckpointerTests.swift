@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Testing
 @testable import Storage
@@ -55,4 +56,50 @@ struct WALCheckpointerTests {
         }
         #expect(try databaseFileSize() >= before + (100 << 10), "the checkpointer copied the log back")
     }
+
+    @Test("the checkpointer syncs through SQLite's descriptor, so its end leaves the process's locks on the file alone")
+    func keepsFileLocks() async throws {
+        let (db, path) = try await databaseWithUsers(2) { $0.walRestartBytes = 16 << 10 }
+        _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "hello")])
+        let probe = open(path, O_RDWR | O_CLOEXEC)
+        try #require(probe >= 0)
+        // Closing `probe` drops this process's locks too: only once the checks are done.
+        defer { close(probe) }
+        #expect(sharedLockHeld(path, probe), "a connection in WAL mode holds a shared lock on the file")
+
+        let checkpointer = Task { try await WALCheckpointer(configuration: .init(path: path, walRestartBytes: 16 << 10),
+                                                            logger: Logger(label: "test")).run() }
+        // Past the sprint threshold, so the checkpointer syncs the file as well.
+        for index in 0..<200 {
+            _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "message \(index)")])
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        checkpointer.cancel()
+        try await checkpointer.value
+
+        #expect(sharedLockHeld(path, probe), "the checkpointer's end did not drop the writer's lock")
+        _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "after")])
+    }
+
+    @Test("syncing the main file works on a file database and fails clearly without one")
+    func syncMainFile() async throws {
+        let (db, _) = try await databaseWithUsers(1)
+        try await db.writer.writeWithoutTransaction { try $0.syncMainFile() }
+        let memory = try DatabaseQueue()
+        #expect(throws: DatabaseError.self) { try memory.writeWithoutTransaction { try $0.syncMainFile() } }
+    }
+}
+
+/// Whether any lock of this process covers SQLite's shared-lock bytes of the
+/// file, asked through `probe` as an open-file-description lock (which, unlike
+/// a classic `F_GETLK`, sees the process's own classic locks as conflicts).
+private func sharedLockHeld(_ path: String, _ probe: Int32) -> Bool {
+    var query = flock()
+    query.l_type = Int16(F_WRLCK)
+    query.l_whence = Int16(SEEK_SET)
+    query.l_start = 0x4000_0002  // SQLite's PENDING_BYTE + 2: the shared range
+    query.l_len = 510
+    let ofdGetLock: Int32 = 36  // F_OFD_GETLK on Linux
+    guard fcntl(probe, ofdGetLock, &query) == 0 else { return false }
+    return query.l_type != Int16(F_UNLCK)
 }
