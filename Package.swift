@@ -138,6 +138,7 @@ let package = Package(
                 "MPIMCore", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging", "Gateway",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -42,7 +42,6 @@ public final class GatewayServer: Service {
     private let configuration: Configuration
     private let services: GatewayServices
     private let registry: SessionRegistry
-    private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private struct Connections {
         /// Every open connection, so shutdown can close them.
@@ -59,52 +58,43 @@ public final class GatewayServer: Service {
     }
 
     private let connections = Mutex(Connections())
-    private let boundPort = Mutex<Int?>(nil)
+    private let listener: GatewayListener
 
-    /// Awaited before the listener binds (presence being able to receive).
+    /// Awaited before the listener accepts (presence being able to receive).
     private let readiness: @Sendable () async -> Void
 
-    public init(configuration: Configuration, services: GatewayServices, registry: SessionRegistry,
-                eventLoopGroup: any EventLoopGroup, logger: Logger,
-                readiness: @escaping @Sendable () async -> Void = {}) {
+    /// - Parameter listener: the socket bound for `configuration`'s address.
+    public init(configuration: Configuration, listener: GatewayListener, services: GatewayServices,
+                registry: SessionRegistry, logger: Logger, readiness: @escaping @Sendable () async -> Void = {}) {
         self.configuration = configuration
+        self.listener = listener
         self.services = services
         self.registry = registry
-        self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.readiness = readiness
     }
 
-    /// The port actually bound, once listening.
-    public var port: Int? { boundPort.withLock { $0 } }
+    /// The port bound.
+    public var port: Int { listener.port }
 
     public func run() async throws {
         await readiness()
         let maxLine = configuration.maxLineBytes
         let idleTimeout = TimeAmount(configuration.idleTimeout)
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(readTimeout: idleTimeout),
-                        IdleConnectionCloser(),
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
-                        self.makeConnectionHandler(for: channel))
-                }
+        try await listener.startAccepting { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandlers(
+                    IdleStateHandler(readTimeout: idleTimeout),
+                    IdleConnectionCloser(),
+                    ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
+                    self.makeConnectionHandler(for: channel))
             }
-            .bind(host: configuration.host, port: configuration.port).get()
-        let port = server.localAddress?.port ?? configuration.port
-        boundPort.withLock { $0 = port }
-        logger.info("gateway listening on \(configuration.host):\(port)", metadata: [
+        }
+        logger.info("gateway listening on \(listener.host):\(listener.port)", metadata: [
             "gateway": "\(configuration.gatewayID)",
         ])
 
+        let server = listener.channel
         try await withGracefulShutdownHandler {
             try await server.closeFuture.get()
         } onGracefulShutdown: {

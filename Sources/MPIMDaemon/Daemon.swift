@@ -19,16 +19,32 @@ public struct Daemon: Sendable {
     public let gateway: GatewayServer
 }
 
-/// The composition root: opens the store, connects Redis, builds every
-/// service behind its protocol and orders them so that on shutdown the
-/// gateway drains first and Redis goes last.
+/// The composition root: binds the listeners, claims the gateway id, opens
+/// the store, connects Redis, builds every service behind its protocol and
+/// orders them so that on shutdown the gateway drains first and Redis goes
+/// last.
+///
+/// Start-up touches shared state (Redis, the SQLite file) only once both
+/// listeners are bound and the gateway id is this process's, so a daemon that
+/// cannot start changes nothing for the ones that run.
 ///
 /// - Parameter metrics: the registry `main` bootstrapped swift-metrics with;
 ///   `/metrics` renders it (empty when nil).
 public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
                         metrics: PrometheusCollectorRegistry? = nil) async throws -> Daemon {
-    let gatewayID = configuration.gateway.gatewayID
     OpenFilesLimit.raise(logger: logger)
+    let listeners = try await Listeners.bind(configuration)
+    do {
+        return try await wire(configuration, listeners: listeners, logger: logger, metrics: metrics)
+    } catch {
+        await listeners.close()
+        throw error
+    }
+}
+
+private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, logger: Logger,
+                  metrics: PrometheusCollectorRegistry?) async throws -> Daemon {
+    let gatewayID = configuration.gateway.gatewayID
     func moduleLogger(_ module: String) -> Logger {
         var logger = Logger(label: "mpim.\(module)")
         logger.logLevel = configuration.logLevel
@@ -36,13 +52,30 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         return logger
     }
 
-    let database = try await AppDatabase.openWhenFree(configuration.database)
+    let instance = GatewayLease.makeInstance()
     let redis = RedisConnections(
-        queue: RedisConnection(configuration: configuration.redisQueue, label: "queue", logger: moduleLogger("redis")),
-        cache: RedisConnection(configuration: configuration.redisCache, label: "cache", logger: moduleLogger("redis")),
+        queue: RedisConnection(configuration: named(configuration.redisQueue, gatewayID, instance), label: "queue",
+                               logger: moduleLogger("redis")),
+        cache: RedisConnection(configuration: named(configuration.redisCache, gatewayID, instance), label: "cache",
+                               logger: moduleLogger("redis")),
         logger: moduleLogger("redis"))
-    let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
     await redis.start(waitingUpTo: configuration.redisQueue.connectTimeout)
+    let lease = GatewayLease(
+        gateway: gatewayID, instance: instance, redis: redis.queue, ttl: configuration.heartbeatTTL,
+        interval: configuration.heartbeatInterval)
+    let database: AppDatabase
+    do {
+        if redis.queue.isConnected {
+            try await lease.claim()
+        } else {
+            logger.warning("gateway id not checked: Redis is unreachable; it is claimed when Redis is back")
+        }
+        database = try await AppDatabase.openWhenFree(configuration.database)
+    } catch {
+        await redis.shutdown()
+        throw error
+    }
+    let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
 
     let messageWriter = MessageWriter(database: database, logger: moduleLogger("messaging"))
     let ledger = DeliveryLedger(writer: messageWriter)
@@ -62,14 +95,14 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
             heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval,
             queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
         redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
-        local: registry, friends: users, logger: moduleLogger("presence"))
+        local: registry, friends: users, lease: lease, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
         database: database, writer: messageWriter, users: users, groups: groups, presence: presence, ledger: ledger,
         logger: moduleLogger("messaging"))
     let gateway = GatewayServer(
-        configuration: configuration.gateway,
+        configuration: configuration.gateway, listener: listeners.gateway,
         services: GatewayServices(users: users, groups: groups, presence: presence, messages: messages),
-        registry: registry, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("gateway"),
+        registry: registry, logger: moduleLogger("gateway"),
         readiness: { [logger = moduleLogger("gateway")] in
             if await !presence.waitUntilReady(upTo: .seconds(2)) {
                 logger.warning("accepting connections before Redis delivery is ready; pushes from other gateways may wait for PULL")
@@ -77,13 +110,13 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         })
 
     let operations = OperationsServer(
-        configuration: .init(host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort),
+        configuration: listeners.httpConfiguration, listener: listeners.http,
         router: OperationsRouter(
             backend: DaemonOperations(
                 gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
                 presence: presence, metrics: metrics),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
-        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("operations"))
+        logger: moduleLogger("operations"))
 
     let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))
     let group = ServiceGroup(
@@ -99,4 +132,11 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     return Daemon(serviceGroup: group, gateway: gateway)
+}
+
+/// The Redis settings with the client name that marks this process's connections.
+private func named(_ redis: RedisConfiguration, _ gateway: GatewayID, _ instance: String) -> RedisConfiguration {
+    var redis = redis
+    redis.clientName = GatewayLease.clientName(gateway: gateway, instance: instance)
+    return redis
 }

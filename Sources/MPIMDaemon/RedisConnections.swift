@@ -33,6 +33,11 @@ final class RedisConnections: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Stops both connections' threads.
+    func shutdown() async {
         await queue.shutdown()
         await cache.shutdown()
     }

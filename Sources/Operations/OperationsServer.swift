@@ -21,34 +21,41 @@ public final class OperationsServer: Service {
         }
     }
 
+    /// The bound socket; connections wait in it until `run()` serves them.
+    public typealias Listener = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+
     private let configuration: Configuration
+    private let listener: Listener
     private let router: OperationsRouter
-    private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
 
-    public init(configuration: Configuration, router: OperationsRouter, eventLoopGroup: any EventLoopGroup,
-                logger: Logger) {
+    /// Binds `configuration`'s address. Throws NIO's error when it cannot be
+    /// bound or resolved.
+    public static func bind(_ configuration: Configuration, group: any EventLoopGroup) async throws -> Listener {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    public init(configuration: Configuration, listener: Listener, router: OperationsRouter, logger: Logger) {
         self.configuration = configuration
+        self.listener = listener
         self.router = router
-        self.eventLoopGroup = eventLoopGroup
         self.logger = logger
     }
 
+    /// The port bound.
+    public var port: Int { listener.channel.localAddress?.port ?? configuration.port }
+
     public func run() async throws {
-        let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
-        do {
-            server = try await bind()
-        } catch {
-            // Chat goes on without metrics and admin; a busy port must not take
-            // the gateway down with it.
-            logger.error("http listener not started; metrics, health and admin are unavailable", metadata: [
-                "address": "\(configuration.host):\(configuration.port)", "error": "\(error)",
-            ])
-            try? await gracefulShutdown()
-            return
-        }
-        let port = server.channel.localAddress?.port ?? configuration.port
-        logger.info("http listening on \(configuration.host):\(port) (metrics, healthz, admin)")
+        let server = listener
+        logger.info("http listening on \(configuration.host):\(port) (\(router.endpoints))")
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
@@ -60,20 +67,6 @@ public final class OperationsServer: Service {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
-    }
-
-    private func bind() async throws
-        -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
-    {
-        try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
@@ -118,5 +111,12 @@ public final class OperationsServer: Service {
         headers.add(name: "Connection", value: "close")
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
         try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(bytes)), .end(nil)])
+    }
+}
+
+extension OperationsRouter {
+    /// What the listener serves, as its start-up line says it.
+    var endpoints: String {
+        adminToken == nil ? "metrics, healthz; admin API off: no [http] admin_token" : "metrics, healthz, admin"
     }
 }

@@ -42,24 +42,34 @@ extension LivePresenceService {
         }
     }
 
-    /// Renews this gateway's heartbeat and cleans up after gateways whose heartbeat lapsed.
-    func beat() async {
-        let replies: [RESPValue]
-        do {
-            replies = try await redis.pipeline([
-                ["SET", RedisKeys.gatewayAlive(gatewayID), String(UnixMillis.now()), "PX",
-                 milliseconds(configuration.heartbeatTTL)],
-                ["SADD", RedisKeys.gateways, gatewayID],
-                ["SMEMBERS", RedisKeys.gateways],
-            ])
-        } catch {
-            return  // Redis down: nothing to renew or clean until it is back.
+    /// Renews this gateway's heartbeat and cleans up after gateways whose
+    /// heartbeat lapsed. Returns false once another process holds this
+    /// gateway's id (the service then stops).
+    func beat() async -> Bool {
+        switch await lease.renew() {
+        case .renewed:
+            break
+        case .redisUnavailable:
+            return true  // Nothing to renew or clean until Redis is back.
+        case .heldBy(let other):
+            logger.critical("gateway id taken over by another process; stopping", metadata: ["holder": "\(other)"])
+            lostTo = other
+            return false
         }
-        let others = (replies[2].array ?? []).compactMap(\.string).filter { $0 != gatewayID }
-        guard !others.isEmpty else { return }
+        guard let replies = try? await redis.pipeline([
+            ["SADD", RedisKeys.gateways, gatewayID],
+            ["SMEMBERS", RedisKeys.gateways],
+        ]) else { return true }
+        let others = (replies[1].array ?? []).compactMap(\.string).filter { $0 != gatewayID }
+        guard !others.isEmpty else { return true }
         let cutoff = UnixMillis.now()
-        guard let alive = try? await redis.pipeline(others.map { ["EXISTS", RedisKeys.gatewayAlive($0)] }) else { return }
+        guard let alive = try? await redis.pipeline(others.map { ["EXISTS", RedisKeys.gatewayAlive($0)] }) else {
+            return true
+        }
         for (gateway, reply) in zip(others, alive) where reply.int == 0 {
+            // A heartbeat can lapse while its process lives (a stall, a
+            // network blip): a gateway still connected to Redis keeps its routes.
+            if await lease.hasConnection(gateway) == true { continue }
             // Only one survivor cleans up: whoever takes the lock.
             let lock = try? await redis.command([
                 "SET", RedisKeys.gatewayCleanup(gateway), gatewayID, "NX", "PX", milliseconds(configuration.heartbeatTTL * 3),
@@ -69,6 +79,7 @@ extension LivePresenceService {
             await cleanUpAfter(gateway, before: cutoff)
             _ = try? await redis.command(["SREM", RedisKeys.gateways, gateway])
         }
+        return true
     }
 
     /// Removes a gateway's route entries older than `before`, and announces
@@ -96,13 +107,5 @@ extension LivePresenceService {
         for (user, status) in offline where status.visible != .offline {
             await tellFriends(of: user, status: .offline)
         }
-    }
-
-    /// On graceful shutdown: this gateway is leaving, not dying.
-    func stopBeating() async {
-        _ = try? await redis.pipeline([
-            ["DEL", RedisKeys.gatewayAlive(gatewayID)],
-            ["SREM", RedisKeys.gateways, gatewayID],
-        ])
     }
 }

@@ -66,6 +66,10 @@ public actor LivePresenceService: PresenceService, Service {
     private let wake: AsyncStream<Void>.Continuation
     /// When this process started: routes of this gateway older than that are a previous run's.
     let startedAt = UnixMillis.now()
+    /// This process's hold on the gateway id, renewed by the heartbeat.
+    let lease: GatewayLease
+    /// Set when another process took the id over: this one then stops.
+    var lostTo: String?
 
     nonisolated var gatewayID: GatewayID { configuration.gatewayID }
 
@@ -74,9 +78,11 @@ public actor LivePresenceService: PresenceService, Service {
     ///   - subscriberConfiguration: where to open the SUBSCRIBE connection.
     ///   - local: this gateway's sessions.
     ///   - friends: who to tell about a user's status changes.
+    ///   - lease: the gateway id, claimed by the caller before anything else used it.
     public init(configuration: Configuration, redis: RedisConnection, subscriberConfiguration: RedisConfiguration,
-                local: any LocalDelivery, friends: any FriendLookup, logger: Logger) {
+                local: any LocalDelivery, friends: any FriendLookup, lease: GatewayLease, logger: Logger) {
         self.configuration = configuration
+        self.lease = lease
         self.redis = redis
         self.local = local
         self.friends = friends
@@ -145,6 +151,11 @@ public actor LivePresenceService: PresenceService, Service {
     // MARK: Service
 
     public func run() async throws {
+        // The caller claimed the id, unless Redis was down then: make sure
+        // before cleaning up anything under it.
+        if case .heldBy(let other) = await lease.renew() {
+            throw GatewayLeaseError.lost(gateway: gatewayID, to: other)
+        }
         subscriber.start()
         streamConsumer?.connection.start()
         logger.info("presence running", metadata: [
@@ -159,9 +170,12 @@ public actor LivePresenceService: PresenceService, Service {
                 if let streamConsumer {
                     group.addTask { await streamConsumer.run() }
                 }
-                group.addTask { [interval = configuration.heartbeatInterval] in
+                group.addTask { [wake, interval = configuration.heartbeatInterval] in
                     repeat {
-                        await self.beat()
+                        guard await self.beat() else {
+                            wake.finish()  // The id is another process's: stop.
+                            return
+                        }
                     } while (try? await Task.sleep(for: interval)) != nil
                 }
                 for await _ in wakeups {
@@ -172,12 +186,16 @@ public actor LivePresenceService: PresenceService, Service {
         } onGracefulShutdown: { [wake] in
             wake.finish()
         }
+        await subscriber.shutdown()
+        await streamConsumer?.connection.shutdown()
+        if let lostTo {
+            // The routes under this id are the new holder's now: leave them.
+            throw GatewayLeaseError.lost(gateway: gatewayID, to: lostTo)
+        }
         // Sessions have ended by now (the gateway drains first); anything
         // their unbinds missed is removed here rather than left to the TTL.
         await cleanUpAfter(gatewayID, before: .now() + 1)
-        await stopBeating()
-        await subscriber.shutdown()
-        await streamConsumer?.connection.shutdown()
+        await lease.release()
         logger.info("presence stopped")
     }
 

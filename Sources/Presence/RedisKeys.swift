@@ -10,7 +10,7 @@ enum RedisKeys {
     static func gatewayChannel(_ gateway: GatewayID) -> String { "gateway:\(gateway)" }
     /// Set of `<uid> <device>` routed to a gateway, for cleanup after it dies.
     static func gatewayRoutes(_ gateway: GatewayID) -> String { "gateway:routes:\(gateway)" }
-    /// A gateway's heartbeat, with a short TTL.
+    /// A gateway's heartbeat, with a short TTL: `<instance> <unix ms>`,: which process holds the gateway id, and when it last renewed it.
     static func gatewayAlive(_ gateway: GatewayID) -> String { "gateway:alive:\(gateway)" }
     /// Who is cleaning up after a dead gateway (a lock with a TTL).
     static func gatewayCleanup(_ gateway: GatewayID) -> String { "gateway:cleanup:\(gateway)" }

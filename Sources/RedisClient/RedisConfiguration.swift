@@ -17,13 +17,15 @@ public struct RedisConfiguration: Sendable {
     public var reconnectBackoffMax: Duration
     /// How many commands may wait for the connection thread; beyond it calls fail with ``RedisError/overloaded``.
     public var maxQueuedCommands: Int
+    /// Given with `CLIENT SETNAME` after every (re)connect, so `CLIENT LIST` shows whose connection it is.
+    public var clientName: String?
 
     /// Creates a configuration; every parameter has a default suited to a local Redis.
     public init(
         host: String = "127.0.0.1", port: Int = 6379, database: Int = 0,
         connectTimeout: Duration = .seconds(1), commandTimeout: Duration = .seconds(1),
         reconnectBackoffMin: Duration = .milliseconds(50), reconnectBackoffMax: Duration = .seconds(2),
-        maxQueuedCommands: Int = 100_000
+        maxQueuedCommands: Int = 100_000, clientName: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -33,6 +35,7 @@ public struct RedisConfiguration: Sendable {
         self.reconnectBackoffMin = reconnectBackoffMin
         self.reconnectBackoffMax = reconnectBackoffMax
         self.maxQueuedCommands = maxQueuedCommands
+        self.clientName = clientName
     }
 
     /// `host:port`, as logged.

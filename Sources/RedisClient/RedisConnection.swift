@@ -76,7 +76,8 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    /// Called on the connection thread after every successful (re)connect, after SELECT; must not block.
+    /// Called on the connection thread after every successful (re)connect, after SELECT and CLIENT SETNAME;
+    /// must not block.
     /// Set before ``start()``.
     public func onConnect(_ handler: @escaping @Sendable () -> Void) {
         thread.shared.withLock { $0.state.onConnect = handler }
@@ -111,6 +112,11 @@ public final class RedisConnection: Sendable {
             if case .error(let message) = try context.reply() {
                 throw .unavailable("SELECT \(database) failed: \(message)")
             }
+        }
+        if let name = thread.configuration.clientName {
+            try context.append(["CLIENT", "SETNAME", name].map { Array($0.utf8) })
+            // A server that refuses CLIENT (an ACL) still serves; only the name is missing.
+            _ = try context.reply()
         }
         let handler = thread.shared.withLock { shared in
             shared.state.isConnected = true

@@ -7,6 +7,11 @@ import Metrics
 import Prometheus
 
 /// `mpimd`: parses flags and the config file, then runs the service group.
+///
+/// Every value is checked before anything starts; a bad one ends the process
+/// with one line on stderr (`mpimd: --port 99999: must be …`) and status 64
+/// (flags) or 78 (config file). Flags are taken as text here so that one
+/// checker, `DaemonConfiguration.load`, judges them and the file alike.
 @main
 struct Mpimd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,27 +19,53 @@ struct Mpimd: AsyncParsableCommand {
 
     @Option(help: "Config file (INI). Default: etc/mpimd.conf when it exists.")
     var config: String?
+    @Flag(name: .customLong("check-config"),
+          help: "Print the effective configuration (section.key = value (source)) and exit: 0 if valid, 78 if not.")
+    var checkConfig = false
     @Option(help: "Gateway bind address.")
     var host: String?
     @Option(help: "Gateway port; 0 picks a free one.")
-    var port: Int?
+    var port: String?
     @Option(name: .customLong("gateway-id"), help: "This gateway's id in the cluster.")
     var gatewayID: String?
     @Option(help: "Redis host (queue and cache roles).")
     var redisHost: String?
     @Option(help: "Redis port (queue and cache roles).")
-    var redisPort: Int?
+    var redisPort: String?
     @Option(help: "SQLite database path.")
     var db: String?
     @Option(help: "HTTP port for metrics and admin; 0 picks a free one.")
-    var httpPort: Int?
+    var httpPort: String?
     @Option(help: "Route TTL in seconds.")
-    var routeTtl: Int?
+    var routeTtl: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level?
+    var logLevel: String?
 
-    func run() async throws {
-        let settings = try loadConfiguration()
+    static func main() async {
+        let command: Mpimd
+        do {
+            guard let parsed = try parseAsRoot() as? Mpimd else { throw CleanExit.helpRequest() }
+            command = parsed
+        } catch {
+            // --help and --version print and exit 0 as ArgumentParser does.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            fail(message(for: error), status: 64)
+        }
+        await command.start()
+    }
+
+    private func start() async {
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try DaemonConfiguration.load(file: DaemonConfiguration.readFile(config), flags: flagValues)
+        } catch {
+            Self.fail(error.description, status: error.exitStatus)
+        }
+        if checkConfig {
+            print(loaded.effectiveLines.joined(separator: "\n"))
+            return
+        }
+        let settings = loaded.configuration
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -45,40 +76,28 @@ struct Mpimd: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         var logger = Logger(label: "mpimd")
         logger.logLevel = level
-        let daemon = try await buildDaemon(settings, logger: logger, metrics: metrics)
-        try await daemon.serviceGroup.run()
+        do {
+            let daemon = try await buildDaemon(settings, logger: logger, metrics: metrics)
+            try await daemon.serviceGroup.run()
+        } catch {
+            Self.fail("\(error)", status: 1)
+        }
     }
 
-    private func loadConfiguration() throws -> DaemonConfiguration {
-        var settings = DaemonConfiguration()
-        let path = config ?? (FileManager.default.fileExists(atPath: "etc/mpimd.conf") ? "etc/mpimd.conf" : nil)
-        if let path {
-            do {
-                try settings.apply(INIFile(parsing: String(contentsOfFile: path, encoding: .utf8)))
-            } catch {
-                throw ValidationError("\(path): \(error)")
-            }
-        }
-        if let host { settings.gateway.host = host }
-        if let port { settings.gateway.port = port }
-        if let gatewayID { settings.gateway.gatewayID = gatewayID }
-        if let redisHost {
-            settings.redisQueue.host = redisHost
-            settings.redisCache.host = redisHost
-        }
-        if let redisPort {
-            settings.redisQueue.port = redisPort
-            settings.redisCache.port = redisPort
-        }
-        if let db { settings.database.path = db }
-        if let httpPort { settings.httpPort = httpPort }
-        if let routeTtl {
-            guard routeTtl > 0 else { throw ValidationError("--route-ttl must be positive") }
-            settings.routeTTL = .seconds(routeTtl)
-        }
-        if let logLevel { settings.logLevel = logLevel }
-        return settings
+    /// The flags given, in the order the checker applies them.
+    private var flagValues: [FlagValue] {
+        let given: [(String, String?)] = [
+            ("--host", host), ("--port", port), ("--gateway-id", gatewayID), ("--redis-host", redisHost),
+            ("--redis-port", redisPort), ("--db", db), ("--http-port", httpPort), ("--route-ttl", routeTtl),
+            ("--log-level", logLevel),
+        ]
+        return given.compactMap { flag, value in value.map { FlagValue(flag, $0) } }
+    }
+
+    /// One line on stderr, then exit.
+    private static func fail(_ message: String, status: Int32) -> Never {
+        let line = message.split(whereSeparator: \.isNewline).joined(separator: "; ")
+        FileHandle.standardError.write(Data("mpimd: \(line)\n".utf8))
+        Foundation.exit(status)
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

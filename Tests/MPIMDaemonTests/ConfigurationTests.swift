@@ -4,7 +4,23 @@ import Testing
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test("INI: sections, comments, inline comments, case-insensitive keys")
+    private func load(_ text: String, path: String = "t.conf", flags: [FlagValue] = []) throws(ConfigurationError)
+        -> LoadedConfiguration
+    {
+        try DaemonConfiguration.load(file: (path, text), flags: flags)
+    }
+
+    /// The one line a bad value produces.
+    private func refusal(_ text: String?, flags: [FlagValue] = []) -> ConfigurationError? {
+        do {
+            _ = try DaemonConfiguration.load(file: text.map { ("bad.conf", $0) }, flags: flags)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("INI: sections, comments, inline comments, case-insensitive keys, line numbers")
     func ini() throws {
         let file = try INIFile(parsing: """
             ; comment
@@ -16,46 +32,128 @@ struct ConfigurationTests {
             path = /tmp/a;b.db
             """)
         #expect(file["gateway", "port"] == "9000")
+        #expect(file.entry("gateway", "port")?.line == 4)
         #expect(file["gateway", "gateway_id"] == "gw-x")
         #expect(file["sqlite", "path"] == "/tmp/a;b.db")
         #expect(throws: INIFile.SyntaxError.self) { try INIFile(parsing: "[gateway]\njust words\n") }
     }
 
-    @Test("the shipped etc/mpimd.conf parses and matches the built-in defaults")
+    @Test("the shipped etc/mpimd.conf is valid and sets every key to its built-in default")
     func shippedFile() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("etc/mpimd.conf"), encoding: .utf8)
-        var fromFile = DaemonConfiguration()
-        try fromFile.apply(INIFile(parsing: text))
-        let defaults = DaemonConfiguration()
-        #expect(fromFile.gateway.port == defaults.gateway.port)
-        #expect(fromFile.gateway.gatewayID == defaults.gateway.gatewayID)
-        #expect(fromFile.routeTTL == defaults.routeTTL)
-        #expect(fromFile.database.path == defaults.database.path)
-        #expect(fromFile.database.walRestartBytes == defaults.database.walRestartBytes)
-        #expect(fromFile.bcryptCost == defaults.bcryptCost)
-        #expect(fromFile.redisQueue.port == defaults.redisQueue.port)
-        #expect(fromFile.logLevel == defaults.logLevel)
+        let fromFile = try load(text)
+        let defaults = try DaemonConfiguration.load(file: nil, flags: [])
+        #expect(fromFile.effectiveLines.map { $0.replacingOccurrences(of: "(file)", with: "(default)") }
+            == defaults.effectiveLines)
+        // Every key but the commented-out ones is in the shipped file.
+        let unset = ConfigurationKey.all.map(\.qualifiedName).filter { fromFile.sources[$0] != .file }
+        #expect(unset == ["http.host", "http.admin_token"])
     }
 
-    @Test("keys override defaults; bad values are refused with the key named")
-    func apply() throws {
-        var settings = DaemonConfiguration()
-        try settings.apply(INIFile(parsing: "[redis_queue]\nport = 7000\n[users]\nbcrypt_cost = 4\n[log]\nlevel = debug\n[sqlite]\nwal_restart_mb = 16\n"))
+    @Test("keys override defaults, flags override keys, and each value says where it came from")
+    func layering() throws {
+        let loaded = try load(
+            "[redis_queue]\nport = 7000\n[users]\nbcrypt_cost = 4\n[log]\nlevel = DEBUG\n[sqlite]\nwal_restart_mb = 16\n"
+                + "[gateway]\nport = 9000\nidle_timeout = 2.5\n",
+            flags: [FlagValue("--port", "0"), FlagValue("--redis-host", "10.1.2.3")])
+        let settings = loaded.configuration
         #expect(settings.database.walRestartBytes == 16 << 20)
         #expect(settings.redisQueue.port == 7000)
         #expect(settings.redisCache.port == 6379)
+        #expect(settings.redisQueue.host == "10.1.2.3" && settings.redisCache.host == "10.1.2.3")
         #expect(settings.bcryptCost == 4)
         #expect(settings.logLevel == .debug)
-        var bad = DaemonConfiguration()
-        #expect(throws: DaemonConfiguration.InvalidValue.self) {
-            try bad.apply(INIFile(parsing: "[gateway]\nport = eighty\n"))
+        #expect(settings.gateway.port == 0)
+        #expect(settings.gateway.idleTimeout == .milliseconds(2500))
+        let lines = loaded.effectiveLines
+        #expect(lines.contains("gateway.port = 0 (flag)"))
+        #expect(lines.contains("gateway.idle_timeout = 2.5 (file)"))
+        #expect(lines.contains("redis_queue.port = 7000 (file)"))
+        #expect(lines.contains("redis_cache.host = 10.1.2.3 (flag)"))
+        #expect(lines.contains("sqlite.wal_restart_mb = 16 (file)"))
+        #expect(lines.contains("gateway.route_ttl = 120 (default)"))
+        #expect(lines.contains("http.host = 127.0.0.1 (default)"))
+        #expect(lines.count == ConfigurationKey.all.count)
+    }
+
+    @Test("the admin token is never printed")
+    func secret() throws {
+        let lines = try load("[http]\nadmin_token = s3cret-token\n").effectiveLines
+        #expect(lines.contains("http.admin_token = (set, 12 characters) (file)"))
+        #expect(!lines.joined().contains("s3cret"))
+    }
+
+    @Test("a bad flag is named with its value and what it must be; status 64")
+    func badFlags() {
+        let port = refusal(nil, flags: [FlagValue("--port", "99999")])
+        #expect(port?.description == "--port 99999: must be a whole number 0–65535 (0 picks a free port)")
+        #expect(port?.exitStatus == 64)
+        #expect(refusal(nil, flags: [FlagValue("--log-level", "loud")])?.description
+            == "--log-level loud: must be trace, debug, info, notice, warning, error or critical")
+        #expect(refusal(nil, flags: [FlagValue("--gateway-id", "gw 1")])?.description
+            == "--gateway-id gw 1: must be 1–64 of A-Z a-z 0-9 _ . -")
+        #expect(refusal(nil, flags: [FlagValue("--route-ttl", "0")])?.exitStatus == 64)
+        #expect(refusal(nil, flags: [FlagValue("--redis-port", "0")])?.exitStatus == 64)
+        #expect(refusal(nil, flags: [FlagValue("--host", "")])?.exitStatus == 64)
+    }
+
+    @Test("a bad file value is named with file, line, section, key and value; status 78")
+    func badValues() {
+        let port = refusal("; mpimd\n\n[gateway]\nport = 99999\n")
+        #expect(port?.description == "bad.conf:4: [gateway] port = 99999: must be a whole number 0–65535 (0 picks a free port)")
+        #expect(port?.exitStatus == 78)
+        #expect(refusal("[gateway]\nport = eighty\n")?.description.hasPrefix("bad.conf:2: [gateway] port = eighty: must be") == true)
+        #expect(refusal("[log]\nlevel = loud\n")?.description
+            == "bad.conf:2: [log] level = loud: must be trace, debug, info, notice, warning, error or critical")
+        #expect(refusal("[sqlite]\nwal_restart_mb = 0\n")?.description == "bad.conf:2: [sqlite] wal_restart_mb = 0: must be a whole number 1–65536 MiB")
+        #expect(refusal("[gateway]\nidle_timeout = 5m\n")?.description == "bad.conf:2: [gateway] idle_timeout = 5m: must be 0.1–86400 seconds")
+        #expect(refusal("[gateway]\nidle_timeout = nan\n") != nil)
+        #expect(refusal("[redis_queue]\nmode = kafka\n")?.description == "bad.conf:2: [redis_queue] mode = kafka: must be pubsub or stream")
+        #expect(refusal("[redis_cache]\ncommand_timeout_ms = 0\n")?.description
+            == "bad.conf:2: [redis_cache] command_timeout_ms = 0: must be a whole number 1–60000 ms")
+        #expect(refusal("[http]\nadmin_token = two words\n")?.description == "bad.conf:2: [http] admin_token = two words: must not contain spaces")
+    }
+
+    @Test("misspelt sections and keys are refused with a suggestion")
+    func unknownNames() {
+        #expect(refusal("[gatewy]\nport = 8000\n")?.description == "bad.conf:1: unknown section [gatewy] (did you mean [gateway]?)")
+        #expect(refusal("[gateway]\nprot = 8000\n")?.description == "bad.conf:2: unknown key [gateway] prot (did you mean port?)")
+        #expect(refusal("[http]\nadmin_tokn = x\n")?.description == "bad.conf:2: unknown key [http] admin_tokn (did you mean admin_token?)")
+        #expect(refusal("[gateway]\nadmin_token = x\n")?.description
+            == "bad.conf:2: unknown key [gateway] admin_token (did you mean [http] admin_token?)")
+        #expect(refusal("[gateway]\ncolour = blue\n")?.description == "bad.conf:2: unknown key [gateway] colour")
+        #expect(refusal("[nonsense]\n")?.description == "bad.conf:1: unknown section [nonsense]")
+        #expect(refusal("port = 8000\n")?.description == "bad.conf:1: port is outside any [section]")
+        #expect(refusal("[gateway]\nport = 1\nport = 2\n")?.description == "bad.conf:3: [gateway] port is set twice (first on line 2)")
+        #expect(refusal("[gateway]\njust words\n")?.description
+            == #"bad.conf:2: cannot parse "just words": expected "key = value" or "[section]""#)
+        #expect(refusal("[gateway]\nprot = 8000\n")?.exitStatus == 78)
+    }
+
+    @Test("a heartbeat renewed less often than it expires is refused")
+    func heartbeat() {
+        #expect(refusal("[presence]\nheartbeat_ttl = 10\nheartbeat_interval = 10\n")?.description
+            == "bad.conf:3: [presence] heartbeat_interval = 10: must be shorter than [presence] heartbeat_ttl (10)")
+        #expect(refusal("[presence]\nheartbeat_ttl = 2\n")?.description
+            == "bad.conf:2: [presence] heartbeat_ttl = 2: must be longer than [presence] heartbeat_interval (3)")
+        #expect(refusal("[presence]\nheartbeat_ttl = 1\nheartbeat_interval = 0.5\n") == nil)
+    }
+
+    @Test("an unreadable file is reported with the system's reason")
+    func unreadable() throws {
+        #expect(throws: ConfigurationError(origin: .file, description: "cannot read /nonexistent.conf: No such file or directory")) {
+            _ = try DaemonConfiguration.readFile("/nonexistent.conf")
         }
-        #expect(throws: DaemonConfiguration.InvalidValue.self) {
-            try bad.apply(INIFile(parsing: "[log]\nlevel = loud\n"))
+        #expect(throws: ConfigurationError(origin: .file, description: "cannot read /tmp: Is a directory")) {
+            _ = try DaemonConfiguration.readFile("/tmp")
         }
-        #expect(throws: DaemonConfiguration.InvalidValue.self) {
-            try bad.apply(INIFile(parsing: "[sqlite]\nwal_restart_mb = 0\n"))
-        }
+    }
+
+    @Test("suggestions need a near miss")
+    func suggestions() {
+        #expect(Suggestion.closest(to: "prot", among: ["port", "host"]) == "port")
+        #expect(Suggestion.closest(to: "colour", among: ["port", "host"]) == nil)
+        #expect(Suggestion.distance("kitten", "sitting") == 3)
     }
 }

@@ -72,6 +72,12 @@ public final class ChildProcess: Sendable {
         _ = await waitForExit(timeout: .seconds(10))
     }
 
+    /// The exit status, once it has exited normally; nil while it runs or after a signal.
+    public var exitCode: Int32? {
+        guard !isRunning, let raw = exitStatus.withLock({ $0 }), raw & 0x7f == 0 else { return nil }
+        return (raw >> 8) & 0xff
+    }
+
     public var exitDescription: String {
         guard !isRunning, let raw = exitStatus.withLock({ $0 }) else { return "is still running" }
         let signal = raw & 0x7f

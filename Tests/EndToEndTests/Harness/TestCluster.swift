@@ -57,6 +57,19 @@ final class TestCluster: Sendable {
 
     var database: URL { directory.appendingPathComponent("mpim.db") }
 
+    /// The config file every daemon of the cluster reads.
+    var configFile: URL { directory.appendingPathComponent("mpimd.conf") }
+
+    /// Starts one more daemon on the cluster's Redis and database; it is
+    /// stopped with the others.
+    func startDaemon(gatewayID: String) async throws -> DaemonProcess {
+        let daemon = try await DaemonProcess.start(
+            gatewayID: gatewayID, redisPort: redis.port, database: database, configFile: configFile,
+            directory: directory)
+        started.withLock { $0.append(daemon) }
+        return daemon
+    }
+
     /// A new connection to daemon `gateway` (0-based), greeting read.
     func client(_ gateway: Int = 0) async throws -> LineClient {
         let daemon = daemons[gateway]

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Gateway
+import NIOCore
+import NIOPosix
+import Operations
+
+/// The daemon's two listening sockets, bound before anything else starts.
+struct Listeners {
+    let gateway: GatewayListener
+    let http: OperationsServer.Listener
+    let httpConfiguration: OperationsServer.Configuration
+
+    /// Binds the gateway's address, then the HTTP one; on failure nothing
+    /// stays bound and the error names the listener and the address.
+    static func bind(_ configuration: DaemonConfiguration) async throws(ListenerError) -> Listeners {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let gatewayAddress = Address(host: configuration.gateway.host, port: configuration.gateway.port)
+        let gateway: GatewayListener
+        do {
+            gateway = try await GatewayListener.bind(configuration.gateway, group: group)
+        } catch {
+            throw ListenerError(listener: "gateway", address: gatewayAddress, cause: error)
+        }
+        let httpConfiguration = OperationsServer.Configuration(
+            host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort)
+        do {
+            let http = try await OperationsServer.bind(httpConfiguration, group: group)
+            return Listeners(gateway: gateway, http: http, httpConfiguration: httpConfiguration)
+        } catch {
+            await gateway.close()
+            throw ListenerError(
+                listener: "http", address: Address(host: httpConfiguration.host, port: httpConfiguration.port),
+                cause: error)
+        }
+    }
+
+    /// Closes both (a daemon that failed to start).
+    func close() async {
+        await gateway.close()
+        try? await http.channel.close()
+    }
+
+    struct Address: CustomStringConvertible {
+        var host: String
+        var port: Int
+        var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+}
+
+/// A listener that could not be bound: `gateway listener 127.0.0.1:8000: address already in use`.
+struct ListenerError: Error, CustomStringConvertible {
+    var listener: String
+    var address: Listeners.Address
+    var reason: String
+
+    init(listener: String, address: Listeners.Address, cause: any Error) {
+        self.listener = listener
+        self.address = address
+        switch cause {
+        case let error as IOError:
+            let text = String(cString: strerror(error.errnoCode))
+            reason = text.prefix(1).lowercased() + text.dropFirst()
+        case SocketAddressError.unknown(let host, _):
+            reason = "cannot resolve \(host)"
+        default:
+            reason = "\(cause)"
+        }
+    }
+
+    var description: String { "\(listener) listener \(address): \(reason)" }
+}
