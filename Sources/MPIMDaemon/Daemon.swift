@@ -70,7 +70,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         } else {
             logger.warning("gateway id not checked: Redis is unreachable; it is claimed when Redis is back")
         }
-        database = try await AppDatabase.openWhenFree(configuration.database)
+        database = try await openDatabase(configuration.database)
     } catch {
         await redis.shutdown()
         throw error
@@ -132,6 +132,22 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     return Daemon(serviceGroup: group, gateway: gateway)
+}
+
+/// The store, or an error that names the file.
+private func openDatabase(_ configuration: AppDatabase.Configuration) async throws(DatabaseOpenError) -> AppDatabase {
+    do {
+        return try await AppDatabase.openWhenFree(configuration)
+    } catch {
+        throw DatabaseOpenError(path: configuration.path, cause: error)
+    }
+}
+
+/// `cannot open the database data/mpim.db: SQLite error 14: unable to open database file`.
+struct DatabaseOpenError: Error, CustomStringConvertible {
+    var path: String
+    var cause: any Error
+    var description: String { "cannot open the database \(path): \(cause)" }
 }
 
 /// The Redis settings with the client name that marks this process's connections.

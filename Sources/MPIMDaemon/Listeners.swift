@@ -62,6 +62,8 @@ struct ListenerError: Error, CustomStringConvertible {
         case let error as IOError:
             let text = String(cString: strerror(error.errnoCode))
             reason = text.prefix(1).lowercased() + text.dropFirst()
+        case let error as SocketAddressError.UnknownHost:
+            reason = "cannot resolve \(error.host): \(error.errorDescription.lowercased())"
         case SocketAddressError.unknown(let host, _):
             reason = "cannot resolve \(host)"
         default:

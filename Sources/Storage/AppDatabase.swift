@@ -71,10 +71,7 @@ public struct AppDatabase: Sendable {
 
     /// Opens (or creates) the file as a WAL `DatabasePool`.
     public static func open(_ configuration: Configuration) throws -> AppDatabase {
-        let folder = (configuration.path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
+        try Folders.create(containing: configuration.path)
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         config.prepareDatabase { db in
