@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mpim needs to build, run and test, when it is missing:
-# hiredis and SQLite headers, pkg-config, redis-server and redis-cli.
+# hiredis and SQLite headers, pkg-config, redis-server and redis-cli, and nc,
+# which the README's first chat (`make run`, then `nc localhost 8000`) uses.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,7 @@ pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

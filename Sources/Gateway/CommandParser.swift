@@ -200,36 +200,43 @@ public enum CommandParser {
 }
 
 /// Reads space-separated arguments, then optionally the rest of the line.
+///
+/// Works on the UTF-8 bytes, not on Characters: a space followed by a
+/// combining mark (or a zero-width joiner) is one Character to Swift, so a
+/// Character scan would not see that space, and stepping over it would step
+/// over the mark too. The text after it must be kept byte for byte.
 struct ArgumentScanner {
-    private let line: Substring
-    private var position: Substring.Index
+    private static let space = UInt8(ascii: " ")
+    private let line: String
+    private var position: String.Index
 
     init(_ line: String) {
-        self.line = Substring(line)
-        self.position = self.line.startIndex
+        self.line = line
+        self.position = line.startIndex
     }
 
     var isAtEnd: Bool {
-        line[position...].allSatisfy { $0 == " " }
+        line.utf8[position...].allSatisfy { $0 == Self.space }
     }
 
     /// The next space-separated token, skipping runs of spaces.
     mutating func next() -> String? {
-        let rest = line[position...].drop { $0 == " " }
-        guard !rest.isEmpty else {
+        let bytes = line.utf8
+        guard let start = bytes[position...].firstIndex(where: { $0 != Self.space }) else {
             position = line.endIndex
             return nil
         }
-        let end = rest.firstIndex(of: " ") ?? line.endIndex
+        // Both ends sit next to a space, an ASCII byte, so on scalar boundaries.
+        let end = bytes[start...].firstIndex(of: Self.space) ?? bytes.endIndex
         position = end
-        return String(line[rest.startIndex..<end])
+        return String(line[start..<end])
     }
 
     /// The text after the single space that follows the last token, kept
     /// exactly; nil when it is empty.
     mutating func rest() -> String? {
         guard position < line.endIndex else { return nil }
-        let text = line[line.index(after: position)...]
+        let text = line[line.utf8.index(after: position)...]
         position = line.endIndex
         return text.isEmpty ? nil : String(text)
     }

@@ -33,9 +33,39 @@ public struct OperationsResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: String
+    /// The `Allow` header of a 405: the method the path answers.
+    public var allow: String?
 
     static func json(_ status: Int, _ body: String) -> OperationsResponse {
         OperationsResponse(status: status, contentType: "application/json", body: body + "\n")
+    }
+
+    static let notFound = json(404, #"{"error":"not found"}"#)
+
+    static func methodNotAllowed(allow: String) -> OperationsResponse {
+        var response = json(405, #"{"error":"method not allowed"}"#)
+        response.allow = allow
+        return response
+    }
+}
+
+/// The paths the listener answers, each with its one method.
+enum OperationsRoute: String, CaseIterable {
+    case metrics = "/metrics"
+    case health = "/healthz"
+    case online = "/admin/online"
+    case kick = "/admin/kick"
+    case broadcast = "/admin/broadcast"
+
+    var method: String {
+        switch self {
+        case .metrics, .health, .online: "GET"
+        case .kick, .broadcast: "POST"
+        }
+    }
+
+    static func isAdmin(_ path: String) -> Bool {
+        path.hasPrefix("/admin/")
     }
 }
 
@@ -43,72 +73,69 @@ public struct OperationsResponse: Sendable, Equatable {
 /// backend calls, so it is tested without sockets.
 public struct OperationsRouter: Sendable {
     let backend: any OperationsBackend
-    /// Bearer token for `/admin/*`; nil disables the admin API (404).
-    let adminToken: String?
+    /// Checks the bearer token for `/admin/*`; nil disables the admin API (404).
+    let admin: AdminAuthorization?
     let version: String
     let startedAt: ContinuousClock.Instant
 
     public init(backend: any OperationsBackend, adminToken: String?, version: String,
                 startedAt: ContinuousClock.Instant = .now) {
         self.backend = backend
-        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.admin = adminToken.flatMap { $0.isEmpty ? nil : AdminAuthorization(token: $0) }
         self.version = version
         self.startedAt = startedAt
     }
 
+    /// Admin paths answer 404 while the admin API is off and 401 without the
+    /// token, before anything else, so they tell an outsider nothing; then an
+    /// unknown path is 404 and a known one asked with another method 405.
     public func respond(to request: OperationsRequest) async -> OperationsResponse {
-        switch (request.method, request.path) {
-        case ("GET", "/metrics"):
+        if OperationsRoute.isAdmin(request.path) {
+            guard let admin else { return .notFound }
+            guard admin.admits(request.authorization) else { return .json(401, #"{"error":"unauthorized"}"#) }
+        }
+        guard let route = OperationsRoute(rawValue: request.path) else { return .notFound }
+        guard request.method == route.method else { return .methodNotAllowed(allow: route.method) }
+        do {
+            return try await respond(to: route, request)
+        } catch {
+            return .json(503, #"{"error":"\#(JSON.escape("\(error)"))"}"#)
+        }
+    }
+
+    private func respond(to route: OperationsRoute, _ request: OperationsRequest) async throws -> OperationsResponse {
+        switch route {
+        case .metrics:
             return OperationsResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                       body: await backend.metricsText())
-        case ("GET", "/healthz"):
+        case .health:
             let status = await backend.health()
             let uptime = (ContinuousClock.now - startedAt).components.seconds
             return .json(status == .failing ? 503 : 200, """
                 {"status":"\(status.rawValue)","gateway":"\(JSON.escape(backend.gatewayID))",\
                 "uptime_seconds":\(uptime),"version":"\(JSON.escape(version))"}
                 """)
-        case (_, let path) where path.hasPrefix("/admin/"):
-            return await admin(request)
-        default:
-            return .json(404, #"{"error":"not found"}"#)
-        }
-    }
-
-    private func admin(_ request: OperationsRequest) async -> OperationsResponse {
-        // Without a configured token the admin API does not exist.
-        guard let adminToken else { return .json(404, #"{"error":"not found"}"#) }
-        guard let authorization = request.authorization, authorization == "Bearer \(adminToken)" else {
-            return .json(401, #"{"error":"unauthorized"}"#)
-        }
-        do {
-            switch (request.method, request.path) {
-            case ("GET", "/admin/online"):
-                let sessions = await backend.onlineSessions().map { session in
-                    """
-                    {"uid":\(session.user),"device":"\(JSON.escape(session.device))","since":\(session.since),\
-                    "status":"\(session.status)","remote":"\(JSON.escape(session.remoteAddress))"}
-                    """
-                }
-                return .json(200, "[" + sessions.joined(separator: ",") + "]")
-            case ("POST", "/admin/kick"):
-                guard let text = request.query["uid"], let user = UserID(text), user > 0 else {
-                    return .json(400, #"{"error":"uid must be a positive integer"}"#)
-                }
-                let kicked = try await backend.kick(user, device: request.query["device"])
-                return .json(200, #"{"kicked":\#(kicked)}"#)
-            case ("POST", "/admin/broadcast"):
-                let text = request.body.trimmingTrailingNewlines()
-                guard !text.isEmpty, !text.contains("\n") else {
-                    return .json(400, #"{"error":"the body must be one non-empty line of text"}"#)
-                }
-                let id = try await backend.broadcast(text)
-                return .json(200, #"{"msg_id":\#(id)}"#)
-            default:
-                return .json(404, #"{"error":"not found"}"#)
+        case .online:
+            let sessions = await backend.onlineSessions().map { session in
+                """
+                {"uid":\(session.user),"device":"\(JSON.escape(session.device))","since":\(session.since),\
+                "status":"\(session.status)","remote":"\(JSON.escape(session.remoteAddress))"}
+                """
             }
-        } catch {
-            return .json(503, #"{"error":"\#(JSON.escape("\(error)"))"}"#)
+            return .json(200, "[" + sessions.joined(separator: ",") + "]")
+        case .kick:
+            guard let text = request.query["uid"], let user = UserID(text), user > 0 else {
+                return .json(400, #"{"error":"uid must be a positive integer"}"#)
+            }
+            let kicked = try await backend.kick(user, device: request.query["device"])
+            return .json(200, #"{"kicked":\#(kicked)}"#)
+        case .broadcast:
+            let text = request.body.trimmingTrailingNewlines()
+            guard !text.isEmpty, !text.contains("\n") else {
+                return .json(400, #"{"error":"the body must be one non-empty line of text"}"#)
+            }
+            let id = try await backend.broadcast(text)
+            return .json(200, #"{"msg_id":\#(id)}"#)
         }
     }
 }

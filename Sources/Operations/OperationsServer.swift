@@ -108,6 +108,7 @@ public final class OperationsServer: Service {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(bytes.readableBytes))
+        if let allow = response.allow { headers.add(name: "Allow", value: allow) }
         headers.add(name: "Connection", value: "close")
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
         try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(bytes)), .end(nil)])

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import MPIMCore
 
@@ -33,7 +34,11 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
 
     enum Columns {
         static let id = Column(CodingKeys.id)
+        static let senderID = Column(CodingKeys.senderID)
+        static let recipientID = Column(CodingKeys.recipientID)
         static let groupID = Column(CodingKeys.groupID)
+        static let text = Column(CodingKeys.text)
+        static let createdAt = Column(CodingKeys.createdAt)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -43,6 +48,21 @@ struct MessageRecord: Codable, Sendable, FetchableRecord, MutablePersistableReco
     var chatMessage: ChatMessage {
         let conversation: Conversation = if let groupID { .group(groupID) } else { .direct(recipientID ?? 0) }
         return ChatMessage(id: id ?? 0, sender: senderID, conversation: conversation, text: text, timestamp: createdAt)
+    }
+}
+
+extension MessageRecord {
+    /// Decodes by hand for the text: GRDB reads a String column with
+    /// `String(cString:)`, which ends at the first NUL, and a message's text
+    /// is kept byte for byte, NULs included (it is bound with its length).
+    /// The column's bytes are read instead, as SQLite stored them.
+    init(row: Row) throws {
+        id = row[Columns.id]
+        senderID = row[Columns.senderID]
+        recipientID = row[Columns.recipientID]
+        groupID = row[Columns.groupID]
+        text = try row.withUnsafeData(at: Columns.text) { $0.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        createdAt = row[Columns.createdAt]
     }
 }
 

@@ -147,6 +147,10 @@ struct Bench: Sendable {
     func addCommon(_ measurement: Measurement, to report: inout Report) {
         let counters = measurement.total.counters
         report.figures.add("errors", counters.errors)
+        report.figures.add("rate_limited", counters.rateLimited)
+        if counters.rateLimited > 0 {
+            report.notes.append(Report.rateLimitNote(counters.rateLimited))
+        }
         if measurement.missing > 0 {
             report.lines.append(Report.count("missing pushes", measurement.missing))
         }

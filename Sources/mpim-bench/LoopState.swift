@@ -46,6 +46,9 @@ struct Counters: Sendable, Equatable {
     var lost = 0
     /// `-ERR` replies, replies to nothing, KICKED, connections lost.
     var errors = 0
+    /// The `-ERR rate limited` replies among the errors: the server's
+    /// per-connection line limit, not the server, set the pace.
+    var rateLimited = 0
     /// Acks and deliveries that happened inside the measure window.
     var ackedInWindow = 0
     var deliveredInWindow = 0
@@ -59,6 +62,7 @@ struct Counters: Sendable, Equatable {
         delivered += other.delivered
         lost += other.lost
         errors += other.errors
+        rateLimited += other.rateLimited
         ackedInWindow += other.ackedInWindow
         deliveredInWindow += other.deliveredInWindow
     }
@@ -128,6 +132,7 @@ final class LoopState {
 
     func recordError(_ what: String) {
         counters.errors += 1
+        if what == Wire.rateLimitedReply { counters.rateLimited += 1 }
         if firstError == nil { firstError = what }
     }
 

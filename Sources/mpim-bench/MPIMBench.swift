@@ -63,7 +63,14 @@ struct ServerOptions: ParsableArguments {
     }
 
     func print(_ report: Report) {
-        Swift.print(json ? report.figures.json : report.text)
+        guard json else {
+            Swift.print(report.text)
+            return
+        }
+        for note in report.notes {
+            FileHandle.standardError.write(Data((note.drop { $0 == " " } + "\n").utf8))
+        }
+        Swift.print(report.figures.json)
     }
 }
 

@@ -116,6 +116,9 @@ struct Figures: Sendable, Equatable {
 struct Report: Sendable {
     var title: String
     var lines: [String] = []
+    /// What the reader must know to trust the figures; printed under the
+    /// lines, and on stderr with `--json` (stdout stays one JSON object).
+    var notes: [String] = []
     var figures = Figures()
 
     init(title: String) {
@@ -142,9 +145,16 @@ struct Report: Sendable {
         return line
     }
 
+    /// The run hit the server's per-connection line limit: its rates are the
+    /// limit's, not the server's.
+    static func rateLimitNote(_ replies: Int) -> String {
+        "  note: \(replies) replies were \"\(Wire.rateLimitedReply)\": the server's per-connection limit "
+            + "([gateway] max_lines_per_second, 2000 by default) capped this run; raise it to measure the server"
+    }
+
     /// The people's part, then the `key=value` line last.
     var text: String {
-        ([title] + lines + [figures.keyValueLine]).joined(separator: "\n")
+        ([title] + lines + notes + [figures.keyValueLine]).joined(separator: "\n")
     }
 }
 

@@ -2,6 +2,9 @@ import NIOCore
 
 /// The bits of the MPIM line protocol the bench reads and writes.
 enum Wire {
+    /// What a gateway answers a line over its per-connection rate.
+    static let rateLimitedReply = "-ERR rate limited"
+
     /// `value` of ` key=value` (or `+OK key=value`) in a reply line, up to the next space.
     static func field(_ key: String, in line: String) -> Substring? {
         for word in line.split(separator: " ") where word.hasPrefix(key + "=") {

@@ -71,6 +71,33 @@ struct ReportTests {
         #expect(lines[2].hasSuffix("0.41     1.20    0.095    51.23"))
     }
 
+    @Test("a rate-limited reply counts as an error and as rate_limited; other errors only as errors")
+    func rateLimitedCount() {
+        let state = LoopState()
+        state.recordError("-ERR rate limited")
+        state.recordError("-ERR no such user")
+        state.recordError("-ERR rate limited")
+        #expect(state.counters.errors == 3)
+        #expect(state.counters.rateLimited == 2)
+        var total = Counters()
+        total.add(state.counters)
+        total.add(state.counters)
+        #expect(total.rateLimited == 4)
+    }
+
+    @Test("notes print between the lines and the key=value line")
+    func notesInText() {
+        var report = Report(title: "mpim-bench send: test")
+        report.lines.append("  sends")
+        report.notes.append(Report.rateLimitNote(88_591))
+        report.figures.add("rate_limited", 88_591)
+        let lines = report.text.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[2].hasPrefix("  note: 88591 replies were \"-ERR rate limited\""))
+        #expect(lines[2].contains("max_lines_per_second"))
+        #expect(lines.last == "rate_limited=88591")
+    }
+
     @Test("the send stamp is read back from MSG and GMSG pushes only")
     func stampInPush() {
         func line(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }

@@ -58,6 +58,31 @@ struct SmokeTests {
         }
     }
 
+    @Test("a run capped by the server's line limit says so: a note and rate_limited=<n>; a normal run has neither")
+    func rateLimited() async throws {
+        try await withDaemon(maxLinesPerSecond: 50) { port, _ in
+            let (figures, output) = try await runBenchWithOutput(
+                ["send", "--port", "\(port)", "--seconds", "0.5", "--warmup", "0.2", "--pairs", "1", "--window", "4"])
+            let limited = try #require(Int(figures["rate_limited"] ?? ""))
+            #expect(limited > 0)
+            #expect(Int(figures["errors"] ?? "") ?? 0 >= limited)
+            #expect(output.contains("note: \(limited) replies were \"-ERR rate limited\""), "\(output)")
+            #expect(output.contains("max_lines_per_second"))
+            // --json: stdout stays one JSON object, the note goes to stderr (the same log here).
+            let (json, jsonOutput) = try await runBenchWithOutput(
+                ["send", "--port", "\(port)", "--seconds", "0.3", "--warmup", "0", "--pairs", "1", "--window", "4", "--json"])
+            #expect(Int(json["rate_limited"] ?? "") ?? 0 > 0)
+            #expect(jsonOutput.contains("note: "))
+        }
+        try await withDaemon { port, _ in
+            let (figures, output) = try await runBenchWithOutput(
+                ["send", "--port", "\(port)", "--seconds", "0.5", "--warmup", "0.2", "--pairs", "1", "--window", "4"])
+            #expect(figures["rate_limited"] == "0")
+            #expect(figures["errors"] == "0")
+            #expect(!output.contains("note:"), "\(output)")
+        }
+    }
+
     @Test("--ping-only drives any line server: redis-server answers +PONG")
     func pingOnly() async throws {
         try await withRedisServer { redis in
@@ -83,12 +108,15 @@ private func binary(_ name: String) throws -> String {
 }
 
 /// A redis-server and one mpimd (bcrypt cost 4, its own SQLite file, free ports),
-/// both stopped by pid when `body` ends.
-private func withDaemon(_ body: (_ port: Int, _ pid: Int32) async throws -> Void) async throws {
+/// both stopped by pid when `body` ends. Its per-connection line limit is out
+/// of the way unless given, as in `make bench`: the bench measures the server.
+private func withDaemon(maxLinesPerSecond: Int = 10_000_000,
+                        _ body: (_ port: Int, _ pid: Int32) async throws -> Void) async throws {
     try await withRedisServer { redis in
         let directory = try makeTemporaryDirectory(prefix: "mpim-bench-test")
         let config = directory.appendingPathComponent("mpimd.conf")
-        try "[users]\nbcrypt_cost = 4\n".write(to: config, atomically: false, encoding: .utf8)
+        try "[users]\nbcrypt_cost = 4\n\n[gateway]\nmax_lines_per_second = \(maxLinesPerSecond)\n"
+            .write(to: config, atomically: false, encoding: .utf8)
         let log = directory.appendingPathComponent("mpimd.log")
         let daemon = try ChildProcess(
             name: "mpimd", executable: try binary("mpimd"),
@@ -124,6 +152,11 @@ private func gatewayPort(of daemon: ChildProcess, log: URL) async throws -> Int 
 /// Runs mpim-bench to its end and returns the figures of its last `scenario=…` line
 /// (or of its JSON object, with --json).
 private func runBench(_ arguments: [String]) async throws -> [String: String] {
+    try await runBenchWithOutput(arguments).figures
+}
+
+/// `runBench`, and everything the bench printed (stdout and stderr).
+private func runBenchWithOutput(_ arguments: [String]) async throws -> (figures: [String: String], output: String) {
     let directory = try makeTemporaryDirectory(prefix: "mpim-bench-run")
     defer { if !keepTemporaryFiles { try? FileManager.default.removeItem(at: directory) } }
     let log = directory.appendingPathComponent("bench.log")
@@ -139,10 +172,10 @@ private func runBench(_ arguments: [String]) async throws -> [String: String] {
     }
     if let json = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) {
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
-        return object.mapValues { "\($0)" }
+        return (object.mapValues { "\($0)" }, output)
     }
     guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("scenario=") }) else {
         throw TestFailure("mpim-bench printed no scenario=… line:\n\(output)")
     }
-    return Figures.parse(keyValueLine: String(line))
+    return (Figures.parse(keyValueLine: String(line)), output)
 }

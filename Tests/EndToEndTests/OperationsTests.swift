@@ -98,10 +98,27 @@ struct OperationsTests {
             #expect(try httpRequest(port: http, method: "POST", path: "/admin/broadcast", token: nil, body: "x").status == 404)
         }
     }
+
+    @Test("a known path asked with another method is 405 with an Allow header; an unknown path is 404")
+    func wrongMethod() async throws {
+        var config = DaemonConfig()
+        config["http", "admin_token"] = "s3cret"
+        try await withCluster(config: config) { cluster in
+            let http = try #require(await cluster.daemons[0].httpPort())
+            for (method, path, allow) in [("POST", "/metrics", "GET"), ("DELETE", "/healthz", "GET"),
+                                          ("GET", "/admin/kick?uid=1", "POST")] {
+                let response = try httpRequest(port: http, method: method, path: path, token: "s3cret")
+                #expect(response.status == 405 && response.headers["allow"] == allow, "\(method) \(path): \(response)")
+            }
+            #expect(try httpRequest(port: http, method: "POST", path: "/nowhere", token: nil).status == 404)
+        }
+    }
 }
 
 struct HTTPResponse: CustomStringConvertible {
     var status: Int
+    /// Header names lower-cased.
+    var headers: [String: String] = [:]
     var body: String
     var description: String { "HTTP \(status): \(body.prefix(300))" }
 }
@@ -123,7 +140,12 @@ func httpRequest(port: Int, method: String, path: String, token: String?, body: 
     }
     let parts = statusLine.split(separator: " ")
     guard parts.count >= 2, let status = Int(parts[1]) else { throw TestFailure("bad status line \(statusLine)") }
-    return HTTPResponse(status: status, body: String(raw[split.upperBound...]))
+    var headers: [String: String] = [:]
+    for line in raw[..<split.lowerBound].split(separator: "\r\n").dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return HTTPResponse(status: status, headers: headers, body: String(raw[split.upperBound...]))
 }
 
 /// Retries `body` until `condition` holds (10 s at most).

@@ -60,6 +60,25 @@ struct CommandParserTests {
         #expect(try command("send 7 x") == .send(to: 7, text: "x", clientMessageID: nil))
     }
 
+    @Test("SEND and SENDGROUP keep the text byte for byte: control characters, and a combining mark right after the space")
+    func sendTextBytes() throws {
+        // Swift's String == is canonical equivalence; the bytes are what must match.
+        func textBytes(_ command: Command) -> [UInt8]? {
+            switch command {
+            case .send(_, let text, _), .sendGroup(_, let text, _): Array(text.utf8)
+            default: nil
+            }
+        }
+        let controls = String(decoding: (0x00...0x1F).filter { $0 != 0x0A } + [0x7F], as: UTF8.self)
+        for text in ["\0", "a\0b", controls, "\u{301}e\u{301} \u{200D}\u{1F44D}\u{1F3FD}", "\u{FE0F}x"] {
+            #expect(try textBytes(command("SEND 7 \(text)")) == Array(text.utf8), "SEND 7 \(text.debugDescription)")
+            #expect(try textBytes(command("SENDGROUP 3 \(text)")) == Array(text.utf8), "SENDGROUP 3 \(text.debugDescription)")
+        }
+        // A combining mark glued to the uid's space must not hide that space.
+        #expect(try command("SEND 7 \u{301}x") == .send(to: 7, text: "\u{301}x", clientMessageID: nil))
+        #expect(parse("HISTORY 7 \u{301}") == .failure(.usage("HISTORY <peer_uid> [<before_msg_id>] [<limit>]")))
+    }
+
     @Test("SEND errors: usage before uid shape, then bad uid")
     func sendErrors() {
         #expect(parse("SEND") == .failure(.usage("SEND <to_uid> <text>")))

@@ -73,4 +73,58 @@ struct OperationsRouterTests {
         #expect(backend.calls.withLock { $0 } == ["kick 9 phone", "broadcast maintenance at 5"])
         #expect(await router.respond(to: request("GET", "/nowhere")).status == 404)
     }
+
+    @Test("the Authorization scheme is case-insensitive; the token is not, and must be whole")
+    func bearerScheme() async {
+        let router = OperationsRouter(backend: RecordingBackend(), adminToken: "s3cret", version: "x")
+        func status(_ authorization: String) async -> Int {
+            await router.respond(to: OperationsRequest(method: "GET", uri: "/admin/online", authorization: authorization,
+                                                       body: "")).status
+        }
+        for accepted in ["Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR  s3cret"] {
+            #expect(await status(accepted) == 200, "\(accepted)")
+        }
+        for refused in ["Bearer S3CRET", "Bearer s3cre", "Bearer s3crets", "Bearer ", "Bearer", "Basic s3cret",
+                        "Bearers3cret", "s3cret", "Bearer s3cret\0"] {
+            #expect(await status(refused) == 401, "\(refused.debugDescription)")
+        }
+    }
+
+    @Test("the token compare sees every byte: any difference, in any place or length, is a mismatch")
+    func constantTimeCompare() {
+        let secret = Array("0123456789abcdef".utf8)
+        #expect(AdminAuthorization.constantTimeEquals(secret, secret))
+        for index in secret.indices {
+            var guess = secret
+            guess[index] ^= 0x01
+            #expect(!AdminAuthorization.constantTimeEquals(guess, secret), "differs at \(index)")
+        }
+        #expect(!AdminAuthorization.constantTimeEquals([], secret))
+        #expect(!AdminAuthorization.constantTimeEquals(Array(secret.dropLast()), secret))
+        #expect(!AdminAuthorization.constantTimeEquals(secret + [0], secret), "a trailing zero byte is no match")
+        // Lengths that differ by a multiple of 256 must not cancel out.
+        #expect(!AdminAuthorization.constantTimeEquals(secret + [UInt8](repeating: 0, count: 256), secret))
+    }
+
+    @Test("a known path asked with another method is 405 with Allow; unknown paths stay 404")
+    func wrongMethods() async {
+        let backend = RecordingBackend()
+        let router = OperationsRouter(backend: backend, adminToken: "t", version: "x")
+        for (method, path, allow) in [("POST", "/metrics", "GET"), ("DELETE", "/healthz", "GET"), ("HEAD", "/metrics", "GET"),
+                                      ("GET", "/admin/kick?uid=1", "POST"), ("PUT", "/admin/broadcast", "POST"),
+                                      ("POST", "/admin/online", "GET")] {
+            let response = await router.respond(to: request(method, path, token: "t"))
+            #expect(response.status == 405 && response.allow == allow, "\(method) \(path): \(response)")
+            #expect(response.body == "{\"error\":\"method not allowed\"}\n")
+        }
+        #expect(await router.respond(to: request("POST", "/nowhere")).status == 404)
+        #expect(await router.respond(to: request("GET", "/admin/nowhere", token: "t")).status == 404)
+        #expect(await router.respond(to: request("GET", "/metrics")).allow == nil)
+        #expect(backend.calls.withLock { $0 }.isEmpty, "a wrong method kicks and broadcasts nothing")
+        // The admin API's answers to outsiders come first: 404 while off, 401 without the token.
+        #expect(await router.respond(to: request("GET", "/admin/kick")).status == 401)
+        let disabled = OperationsRouter(backend: RecordingBackend(), adminToken: nil, version: "x")
+        #expect(await disabled.respond(to: request("GET", "/admin/kick", token: "t")).status == 404)
+        #expect(await disabled.respond(to: request("POST", "/admin/kick?uid=1", token: "t")).status == 404)
+    }
 }
