@@ -75,6 +75,7 @@ let package = Package(
                 "MPIMCore", "Storage", "Cache",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -138,6 +139,7 @@ let package = Package(
                 "MPIMCore", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging", "Gateway",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -216,11 +218,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PresenceTests",
-            dependencies: ["Presence", "MPIMCore"]
+            dependencies: ["Presence", "MPIMCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MPIMDaemonTests",
-            dependencies: ["MPIMDaemon"]
+            dependencies: ["MPIMDaemon", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .testTarget(
             name: "OperationsTests",

@@ -81,7 +81,7 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
         router: OperationsRouter(
             backend: DaemonOperations(
                 gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
-                presence: presence, metrics: metrics),
+                presence: presence, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: moduleLogger("operations"))
 

@@ -42,7 +42,7 @@ struct Mpimd: AsyncParsableCommand {
             return handler
         }
         let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        MetricsSystem.bootstrap(CataloguedMetricsFactory(registry: metrics))
         var logger = Logger(label: "mpimd")
         logger.logLevel = level
         let daemon = try await buildDaemon(settings, logger: logger, metrics: metrics)
