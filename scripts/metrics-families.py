@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Parses Prometheus text exposition from stdin with prometheus_client, the
-reference parser, and prints its metric families as JSON: a list of
-{"name", "type", "help", "samples": [{"name", "labels", "value"}]}.
-A malformed exposition makes the parser raise: exit status 1.
+"""metrics-families.py [<exposition file> [<json file>]]
+
+Parses Prometheus text exposition (the file, or stdin) with prometheus_client,
+the reference parser, and writes its metric families as JSON (to the file,
+or stdout): a list of {"name", "type", "help", "samples": [{"name", "labels",
+"value"}]}. A malformed exposition makes the parser raise: exit status 1.
 
 The /metrics end-to-end test runs it (scripts/ensure-deps.sh installs the
 module for /usr/bin/python3). Note the parser names a counter family
@@ -30,6 +32,12 @@ families = [
             for sample in family.samples
         ],
     }
-    for family in text_string_to_metric_families(sys.stdin.read())
+    for family in text_string_to_metric_families(
+        open(sys.argv[1], encoding="utf-8").read() if len(sys.argv) > 1 else sys.stdin.read()
+    )
 ]
-json.dump(families, sys.stdout)
+if len(sys.argv) > 2:
+    with open(sys.argv[2], "w", encoding="utf-8") as out:
+        json.dump(families, out)
+else:
+    json.dump(families, sys.stdout)
