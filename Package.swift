@@ -75,6 +75,7 @@ let package = Package(
                 "MPIMCore", "Storage", "Cache",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -139,6 +140,7 @@ let package = Package(
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -217,11 +219,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PresenceTests",
-            dependencies: ["Presence", "MPIMCore"]
+            dependencies: ["Presence", "MPIMCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MPIMDaemonTests",
-            dependencies: ["MPIMDaemon"]
+            dependencies: ["MPIMDaemon", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .testTarget(
             name: "OperationsTests",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what mpim needs to build, run and test, when it is missing:
-# hiredis and SQLite headers, pkg-config, redis-server and redis-cli, and nc,
-# which the README's first chat (`make run`, then `nc localhost 8000`) uses.
+# hiredis and SQLite headers, pkg-config, redis-server and redis-cli; nc,
+# which the README's first chat (`make run`, then `nc localhost 8000`) uses;
+# and Python's prometheus_client (the reference text-format parser the
+# /metrics test checks against, for the system /usr/bin/python3).
 set -euo pipefail
 
 missing=()
@@ -11,6 +13,7 @@ pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

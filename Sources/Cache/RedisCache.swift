@@ -1,5 +1,4 @@
 import Logging
-import Metrics
 import RedisClient
 import Synchronization
 
@@ -37,6 +36,7 @@ public final class RedisCache: CacheStore {
         self.redis = redis
         self.ttls = ttls
         self.logger = logger
+        CacheMetrics.prepare()
         redis.onConnect { [weak self] in
             Task { await self?.retryUnconfirmed() }
         }
@@ -76,8 +76,11 @@ public final class RedisCache: CacheStore {
         if await redis.reconnect(within: Self.reconnectWait), (try? await redis.command(["DEL"] + keys)) != nil {
             return
         }
-        remember(keys)
-        logger.warning("cache invalidation deferred until Redis answers", metadata: ["keys": "\(keys.count)"])
+        // One warning per outage: the first deferral; the rest wait with it,
+        // and their count is logged when they are applied.
+        if remember(keys) {
+            logger.warning("cache invalidation deferred until Redis answers", metadata: ["keys": "\(keys.count)"])
+        }
     }
 
     public func counts() -> [CacheKind: CacheCounts] {
@@ -96,13 +99,16 @@ public final class RedisCache: CacheStore {
         }
     }
 
-    private func remember(_ keys: [String]) {
+    /// Remembers keys whose invalidation failed; true if none was waiting before.
+    private func remember(_ keys: [String]) -> Bool {
         state.withLock { state in
+            let first = state.unconfirmed.isEmpty
             state.unconfirmed.formUnion(keys)
             if state.unconfirmed.count > Self.maxUnconfirmed {
                 state.unconfirmed.removeAll()
                 state.bypassUntil = ContinuousClock.now.advanced(by: ttls.longest)
             }
+            return first
         }
     }
 
@@ -125,10 +131,8 @@ public final class RedisCache: CacheStore {
             update(&state.counts[kind, default: CacheCounts()])
             return (before, state.counts[kind]!)
         }
-        for (result, added) in [("hit", after.hits - before.hits), ("miss", after.misses - before.misses),
-                                ("failure", after.failures - before.failures)] where added > 0 {
-            Counter(label: "mpim_cache_requests_total", dimensions: [("kind", kind.rawValue), ("result", result)])
-                .increment(by: added)
-        }
+        CacheMetrics.requests(kind, .hit, count: after.hits - before.hits)
+        CacheMetrics.requests(kind, .miss, count: after.misses - before.misses)
+        CacheMetrics.requests(kind, .failure, count: after.failures - before.failures)
     }
 }

@@ -136,6 +136,18 @@ public enum CommandParser {
         }
     }
 
+    /// The command a line that failed to parse was meant to be (for metrics):
+    /// its first word when that names a command; after an `@cid=` tag, which
+    /// only sends take, SENDGROUP or else SEND. Nil for a line that names none.
+    static func intendedCommand(of line: String) -> String? {
+        var scanner = ArgumentScanner(line)
+        guard let word = scanner.next()?.uppercased() else { return nil }
+        if word.hasPrefix("@CID=") {
+            return scanner.next()?.uppercased() == "SENDGROUP" ? "SENDGROUP" : "SEND"
+        }
+        return commandNames.contains(word) ? word : nil
+    }
+
     /// The names `HELP` lists, in the contract's order.
     static let commandNames = [
         "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "ACK", "ACKMODE", "SYNC", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",

@@ -5,7 +5,9 @@ import Synchronization
 /// Writes lines to one connection from outside its event loop: pushes, and
 /// the replies of pipelined sends. Lines that arrive while a write is already
 /// scheduled join it, so a burst costs one event-loop task, one write and one
-/// flush instead of one of each per line.
+/// flush instead of one of each per line. It also keeps why the connection
+/// ends, whoever decided it (a kick from any thread, QUIT, an over-long
+/// line), so the one line logged at its end can say.
 final class ConnectionWriter: Sendable {
     /// A pushed message to report once its bytes are written.
     struct Receipt {
@@ -24,6 +26,7 @@ final class ConnectionWriter: Sendable {
     let channel: any Channel
     private let receipts: any DeliveryReceipts
     private let pending = Mutex(Pending())
+    private let recordedEnd = Mutex<String?>(nil)
 
     init(channel: any Channel, receipts: any DeliveryReceipts) {
         self.channel = channel
@@ -47,6 +50,32 @@ final class ConnectionWriter: Sendable {
         if schedule {
             channel.eventLoop.execute { self.writePending() }
         }
+    }
+
+    /// Why the connection ends; nil until something decided it (then the
+    /// client closed it).
+    var endReason: String? { recordedEnd.withLock { $0 } }
+
+    /// Records why the connection ends, unless a reason is already recorded:
+    /// the first wins. True if this one was recorded.
+    @discardableResult
+    func recordEnd(_ reason: String) -> Bool {
+        recordedEnd.withLock { recorded in
+            guard recorded == nil else { return false }
+            recorded = reason
+            return true
+        }
+    }
+
+    /// Writes `KICKED reason=…` and closes the connection once it is written,
+    /// unless the connection is already ending (kicked before, QUIT): a
+    /// connection is kicked at most once. True if this call kicked it.
+    @discardableResult
+    func kick(reason: String) -> Bool {
+        guard recordEnd(reason) else { return false }
+        channel.writeAndFlush(channel.allocator.buffer(string: Push.kicked(reason: reason).line + "\n"))
+            .whenComplete { [channel] _ in channel.close(promise: nil) }
+        return true
     }
 
     private func writePending() {

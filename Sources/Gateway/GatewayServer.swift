@@ -44,8 +44,8 @@ public final class GatewayServer: Service {
     private let registry: SessionRegistry
     private let logger: Logger
     private struct Connections {
-        /// Every open connection, so shutdown can close them.
-        var open: [ConnectionID: any Channel] = [:]
+        /// Every open connection, so shutdown can kick them.
+        var open: [ConnectionID: ConnectionWriter] = [:]
         /// Waiting for every connection to end (shutdown).
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -72,6 +72,7 @@ public final class GatewayServer: Service {
         self.registry = registry
         self.logger = logger
         self.readiness = readiness
+        GatewayMetrics.prepare()
     }
 
     /// The port bound.
@@ -83,11 +84,12 @@ public final class GatewayServer: Service {
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         try await listener.startAccepting { channel in
             channel.eventLoop.makeCompletedFuture {
+                let writer = self.registry.makeWriter(for: channel)
                 try channel.pipeline.syncOperations.addHandlers(
                     IdleStateHandler(readTimeout: idleTimeout),
-                    IdleConnectionCloser(),
+                    IdleConnectionCloser(writer: writer),
                     ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
-                    self.makeConnectionHandler(for: channel))
+                    self.makeConnectionHandler(for: channel, writer: writer))
             }
         }
         logger.info("gateway listening on \(listener.host):\(listener.port)", metadata: [
@@ -109,28 +111,35 @@ public final class GatewayServer: Service {
 
     /// Kicks every connection with a reason and closes it.
     private func closeAll(reason: String) {
-        let channels = connections.withLock { Array($0.open.values) }
-        for channel in channels {
-            SessionRegistry.kick(channel, reason: reason)
+        let writers = connections.withLock { Array($0.open.values) }
+        for writer in writers {
+            writer.kick(reason: reason)
         }
     }
 
     /// The handler that runs one connection: its session, fed line by line.
-    private func makeConnectionHandler(for channel: any Channel) -> ConnectionHandler {
+    private func makeConnectionHandler(for channel: any Channel, writer: ConnectionWriter) -> ConnectionHandler {
         let id = registry.makeConnectionID()
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(id)"
-        let session = Session(
-            connection: id, writer: registry.makeWriter(for: channel), services: services, registry: registry,
-            logger: logger)
+        // Every line about this connection says where it comes from.
+        logger[metadataKey: "remote"] = "\(channel.remoteAddress.map(Self.describe) ?? "?")"
+        let session = Session(connection: id, writer: writer, services: services, registry: registry, logger: logger)
         let inbox = LineInbox(
-            session: session, channel: channel, linesPerSecond: configuration.maxLinesPerSecond, logger: logger,
+            session: session, writer: writer, linesPerSecond: configuration.maxLinesPerSecond,
             ended: { self.connectionEnded(id) })
         return ConnectionHandler(inbox: inbox, greeting: "+OK welcome to mpim \(configuration.gatewayID)") {
-            logger.info("connection opened", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
-            self.connections.withLock { $0.open[id] = channel }
+            logger.debug("connection opened")
+            self.connections.withLock { $0.open[id] = writer }
             GatewayMetrics.connectionsOpen.increment()
         }
+    }
+
+    /// `127.0.0.1:51234`, `[::1]:51234`: shorter than NIO's description.
+    private static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return address.description }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
     }
 
     private func connectionEnded(_ id: ConnectionID) {

@@ -7,11 +7,17 @@ import NIOCore
 final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
+    private let writer: ConnectionWriter
+
+    init(writer: ConnectionWriter) {
+        self.writer = writer
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        SessionRegistry.kick(context.channel, reason: "idle timeout")
+        writer.kick(reason: "idle timeout")
     }
 }

@@ -29,30 +29,31 @@ final class LineInbox: Sendable {
         var draining = false
         var paused = false
         var limiter: LineRateLimiter<ContinuousClock.Instant>
+        var rateLimitLog = RateLimitLog<ContinuousClock.Instant>(interval: LineInbox.rateLimitWarningInterval)
         /// After QUIT or an over-long line, remaining lines are not run.
         var closing = false
-        var closeReason = "client closed"
         /// The event loop holds the session (`draining` set by `claimSession`).
         var claimedHere = false
     }
 
     static let pauseAt = 512
     static let resumeAt = 64
+    /// At most one rate-limit warning per connection this often.
+    static let rateLimitWarningInterval = Duration.seconds(10)
 
     private let state: Mutex<State>
     private let session: Session
-    private let channel: any Channel
+    private let writer: ConnectionWriter
+    private var channel: any Channel { writer.channel }
     private let write: ReplyWriter
-    private let logger: Logger
     private let ended: @Sendable () -> Void
 
-    init(session: Session, channel: any Channel, linesPerSecond: Int, logger: Logger,
-         ended: @escaping @Sendable () -> Void) {
+    init(session: Session, writer: ConnectionWriter, linesPerSecond: Int, ended: @escaping @Sendable () -> Void) {
         self.state = Mutex(State(limiter: LineRateLimiter(linesPerSecond: linesPerSecond, now: ContinuousClock.now)))
         self.session = session
-        self.channel = channel
-        self.write = ReplyWriter(allocator: channel.allocator) { [channel] in try await channel.writeAndFlush($0).get() }
-        self.logger = logger
+        self.writer = writer
+        let channel = writer.channel
+        self.write = ReplyWriter(allocator: channel.allocator) { try await channel.writeAndFlush($0).get() }
         self.ended = ended
     }
 
@@ -105,13 +106,14 @@ final class LineInbox: Sendable {
             case .line(let bytes, let admitted):
                 await run(bytes, admitted: admitted)
             case .lineTooLong:
-                state.withLock { $0.closing = true; $0.closeReason = "line too long" }
+                state.withLock { $0.closing = true }
+                writer.recordEnd("line too long")
+                GatewayMetrics.rejected(.lineTooLong)
                 await session.settle()
                 try? await write(GatewayError.lineTooLong.replyLine)
                 await Self.lingeringClose(channel)
             case .closed:
-                await session.end()
-                logger.info("connection closed", metadata: ["reason": "\(state.withLock { $0.closeReason })"])
+                await session.end(rateLimitedLines: state.withLock { $0.rateLimitLog.total })
                 ended()
             }
         }
@@ -143,25 +145,29 @@ final class LineInbox: Sendable {
         do {
             guard admitted else {
                 GatewayMetrics.rateLimitedLines.increment()
+                if let refused = state.withLock({ $0.rateLimitLog.refused(now: ContinuousClock.now) }) {
+                    session.logger.warning("rate limited", metadata: ["lines": "\(refused)"])
+                }
                 await session.settle()
                 try await write(GatewayError.rateLimited.replyLine)
                 return
             }
             guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
+                GatewayMetrics.rejected(.invalidUTF8)
                 await session.settle()
                 try await write(GatewayError.invalidUTF8.replyLine)
                 return
             }
             if try await session.respond(to: line, write: write) == .close {
-                state.withLock { $0.closing = true; $0.closeReason = "quit" }
+                state.withLock { $0.closing = true }
+                writer.recordEnd("quit")
                 try? await channel.close()
             }
         } catch {
             // A write failed: the connection is going; `.closed` follows.
-            state.withLock { state in
-                if !state.closing { state.closeReason = "error: \(error)" }
-                state.closing = true
-            }
+            // Its reason stays QUIT's or a kick's, if one came first.
+            state.withLock { $0.closing = true }
+            writer.recordEnd("error: \(error)")
         }
     }
 

@@ -47,7 +47,8 @@ final class Session: @unchecked Sendable {
     private let window = SendWindow(limit: Session.sendWindow)
     private let services: GatewayServices
     private let registry: SessionRegistry
-    private var logger: Logger
+    /// The connection's logger: `conn` and `remote`, and `uid` while logged in.
+    private(set) var logger: Logger
     private var login: LiveRoute?
     /// ACKMODE, which may be set before LOGIN and lasts for the connection.
     private var ackMode = false
@@ -74,9 +75,16 @@ final class Session: @unchecked Sendable {
         case .success(.command(let parsed)):
             command = parsed
         case .failure(let error):
-            GatewayMetrics.command("INVALID", succeeded: false, duration: .zero)
+            // A known command's usage error is that command's error; a line
+            // that names no command is no command's.
+            let started = ContinuousClock.now
             await settle()
             try await write(error.replyLine)
+            if let name = CommandParser.intendedCommand(of: line) {
+                GatewayMetrics.command(name, succeeded: false, duration: .now - started)
+            } else {
+                GatewayMetrics.rejected(.unknownCommand)
+            }
             return .keepOpen
         }
         if let me = login?.user, let request = sendRequest(command, from: me) {
@@ -154,9 +162,16 @@ final class Session: @unchecked Sendable {
         }
     }
 
-    /// Logs the session out when its connection ends.
-    func end() async {
+    /// Logs the session out when its connection ends, then logs the end:
+    /// why, who (uid and device while logged in; the logger has the address)
+    /// and how many lines were refused for the rate, if any.
+    func end(rateLimitedLines: Int) async {
+        var metadata: Logger.Metadata = ["reason": "\(writer.endReason ?? "client closed")"]
+        if let login { metadata["device"] = "\(login.device)" }
+        if rateLimitedLines > 0 { metadata["rate_limited"] = "\(rateLimitedLines)" }
+        let logger = self.logger
         await logOut()
+        logger.info("connection closed", metadata: metadata)
     }
 
     private func execute(_ command: Command, write: ReplyWriter) async throws -> Disposition {
@@ -168,7 +183,15 @@ final class Session: @unchecked Sendable {
             await logIn(user, device: "cli")
             try await write("+OK uid=\(user)")
         case .login(let username, let password, let device):
-            let user = try await services.users.login(username: username, password: password)
+            let user: UserID
+            do {
+                user = try await services.users.login(username: username, password: password)
+            } catch {
+                // Never the password. The reason as the client read it: "auth failed", "auth locked"…
+                let reason = GatewayError.service(error).replyLine.dropFirst("-ERR ".count)
+                logger.info("login failed", metadata: ["user": "\(username)", "reason": "\(reason)"])
+                throw error
+            }
             await logIn(user, device: device)
             try await write("+OK uid=\(user)")
             await redeliverUnacknowledged(to: user)
@@ -261,7 +284,7 @@ final class Session: @unchecked Sendable {
         login = route
         logger[metadataKey: "uid"] = "\(user)"
         await services.presence.sessionStarted(route, connection: connection)
-        logger.info("login", metadata: ["device": "\(device)"])
+        logger.debug("login", metadata: ["device": "\(device)"])
     }
 
     /// Pushes again what an ack-mode session of this user was pushed and
@@ -279,7 +302,7 @@ final class Session: @unchecked Sendable {
         if registry.remove(current, connection: connection) {
             await services.presence.sessionEnded(current)
         }
-        logger.info("logout")
+        logger.debug("logout")
         logger[metadataKey: "uid"] = nil
     }
 }

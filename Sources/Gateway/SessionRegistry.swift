@@ -117,9 +117,9 @@ public final class SessionRegistry: LocalDelivery {
                 session.connection != sparing && (device == nil || session.route.device == device)
             }
         }
-        for session in targets {
-            logger.info("kicked", metadata: ["uid": "\(user)", "conn": "\(session.connection)", "reason": "\(reason)"])
-            Self.kick(session.channel, reason: reason)
+        for session in targets where session.writer.kick(reason: reason) {
+            // The session's own end line says why at info.
+            logger.debug("kicked", metadata: ["uid": "\(user)", "conn": "\(session.connection)", "reason": "\(reason)"])
         }
     }
 
@@ -139,21 +139,14 @@ public final class SessionRegistry: LocalDelivery {
         sessions.withLock { table in table.values.flatMap { $0.map(\.route) } }
     }
 
-    /// Writes `KICKED reason=…` and closes the channel once it is written.
-    static func kick(_ channel: any Channel, reason: String) {
-        channel.writeAndFlush(channel.allocator.buffer(string: Push.kicked(reason: reason).line + "\n"))
-            .whenComplete { _ in channel.close(promise: nil) }
-    }
-
     private func write(_ frame: PushFrame, to session: Session) {
-        let channel = session.channel
-        guard channel.isWritable else {
+        guard session.channel.isWritable else {
             // The client stopped reading and its backlog passed the high-water
             // mark: drop it rather than buffer without bound. A message stays
-            // owed to PULL.
-            logger.warning("slow consumer kicked", metadata: ["uid": "\(session.route.user)", "conn": "\(session.connection)"])
-            GatewayMetrics.slowConsumerKicks.increment()
-            Self.kick(channel, reason: "slow consumer")
+            // owed to PULL. Pushes that follow before it closes kick no more.
+            if session.writer.kick(reason: "slow consumer") {
+                GatewayMetrics.slowConsumerKicks.increment()
+            }
             return
         }
         GatewayMetrics.pushesWritten.increment()

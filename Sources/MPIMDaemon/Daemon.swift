@@ -114,7 +114,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         router: OperationsRouter(
             backend: DaemonOperations(
                 gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
-                presence: presence, metrics: metrics),
+                presence: presence, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations"))
 

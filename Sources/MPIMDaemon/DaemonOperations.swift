@@ -16,6 +16,7 @@ struct DaemonOperations: OperationsBackend {
     let registry: SessionRegistry
     let presence: any PresenceService
     let metrics: PrometheusCollectorRegistry?
+    let logger: Logger
 
     func health() async -> HealthStatus {
         guard await database.isWritable() else { return .failing }
@@ -34,25 +35,22 @@ struct DaemonOperations: OperationsBackend {
     }
 
     func kick(_ user: UserID, device: String?) async throws(MPIMError) -> Int {
-        try await presence.kick(user, device: device, reason: "admin")
+        let kicked = try await presence.kick(user, device: device, reason: "admin")
+        logger.info("admin kick", metadata: ["uid": "\(user)", "device": "\(device ?? "*")", "kicked": "\(kicked)"])
+        return kicked
     }
 
     func broadcast(_ text: String) async throws(MPIMError) -> MessageID {
-        let notice = try await database.run("store notice", logger: Logger(label: "mpim.operations")) {
-            try await $0.storeNotice(text)
-        }
+        let notice = try await database.run("store notice", logger: logger) { try await $0.storeNotice(text) }
         try await presence.broadcast(.message(notice))
+        // Sessions on other gateways are theirs to count; the text is the operator's own.
+        logger.info("admin broadcast", metadata: [
+            "msg_id": "\(notice.id)", "sessions_here": "\(registry.count)", "text": "\(text.prefix(200))",
+        ])
         return notice.id
     }
 
     func metricsText() async -> String {
-        guard let metrics else { return "" }
-        if let rss = ProcessStats.residentBytes() {
-            metrics.makeGauge(name: "mpim_process_resident_memory_bytes").set(Double(rss))
-        }
-        if let fds = ProcessStats.openFileDescriptors() {
-            metrics.makeGauge(name: "mpim_process_open_fds").set(Double(fds))
-        }
-        return metrics.emitToString()
+        (metrics?.emitToString() ?? "") + ProcessMetrics.render(.current(), version: MPIMVersion.current)
     }
 }

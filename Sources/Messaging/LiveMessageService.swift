@@ -30,6 +30,7 @@ public actor LiveMessageService: MessageService, Service {
         self.presence = presence
         self.ledger = ledger
         self.logger = logger
+        MessagingMetrics.prepare()
     }
 
     /// How long client message ids are remembered (the contract asks for at least 24 h).

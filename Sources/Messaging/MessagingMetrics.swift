@@ -7,4 +7,9 @@ enum MessagingMetrics {
     static let pulled = Counter(label: "mpim_deliveries_total", dimensions: [("path", "pull")])
     /// One group-committed transaction of messages.
     static let sqliteWrite = Timer(label: "mpim_sqlite_write_duration_seconds")
+
+    /// Makes every series now, so /metrics shows them at 0 before the first message.
+    static func prepare() {
+        _ = (directAcknowledged, groupAcknowledged, pulled, sqliteWrite)
+    }
 }

@@ -118,6 +118,6 @@ public final class OperationsServer: Service {
 extension OperationsRouter {
     /// What the listener serves, as its start-up line says it.
     var endpoints: String {
-        adminToken == nil ? "metrics, healthz; admin API off: no [http] admin_token" : "metrics, healthz, admin"
+        admin == nil ? "metrics, healthz; admin API off: no [http] admin_token" : "metrics, healthz, admin"
     }
 }

@@ -29,6 +29,7 @@ extension LivePresenceService {
         keys.append(RedisKeys.gatewayRoutes(gatewayID))
         do {
             let reply = try await redis.command(["EVAL", PresenceScripts.refresh, String(keys.count)] + keys + arguments)
+            refreshFailures.succeeded(logger: logger)
             // Entries that had vanished (Redis restarted) may sit in other
             // gateways' route caches as "offline": tell them.
             let recreated = (reply.array ?? []).compactMap(\.int).compactMap { index in
@@ -37,7 +38,7 @@ extension LivePresenceService {
             await routesChanged(recreated)
             return true
         } catch {
-            logger.warning("route refresh failed", metadata: ["sessions": "\(sessions.count)", "error": "\(error)"])
+            refreshFailures.failed(error, logger: logger, metadata: ["sessions": "\(sessions.count)"])
             return false
         }
     }

@@ -70,6 +70,10 @@ public actor LivePresenceService: PresenceService, Service {
     let lease: GatewayLease
     /// Set when another process took the id over: this one then stops.
     var lostTo: String?
+    /// Redis failures of session upkeep, logged once per outage.
+    private var bindFailures = FailureStreak("bind")
+    private var unbindFailures = FailureStreak("unbind")
+    var refreshFailures = FailureStreak("route refresh")
 
     nonisolated var gatewayID: GatewayID { configuration.gatewayID }
 
@@ -87,6 +91,7 @@ public actor LivePresenceService: PresenceService, Service {
         self.local = local
         self.friends = friends
         self.logger = logger
+        PresenceMetrics.prepare()
         let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
         self.routeCache = routeCache
         routeReader = RouteReader(redis: redis, cache: routeCache)
@@ -211,9 +216,10 @@ public actor LivePresenceService: PresenceService, Service {
                 session.device, entry.value, milliseconds(configuration.routeTTL), member(session),
             ])
             previous = Self.entries(reply)
+            bindFailures.succeeded(logger: logger)
         } catch {
             // Degraded: the route is written by the next refresh once Redis is back.
-            logger.warning("bind failed", metadata: ["uid": "\(user)", "error": "\(error)"])
+            bindFailures.failed(error, logger: logger, metadata: ["uid": "\(user)"])
             return
         }
         await routesChanged([user])
@@ -241,6 +247,7 @@ public actor LivePresenceService: PresenceService, Service {
                 "EVAL", PresenceScripts.unbind, "3", RedisKeys.route(user), RedisKeys.gatewayRoutes(gatewayID),
                 RedisKeys.status(user), session.device, entry.value, member(session),
             ])
+            unbindFailures.succeeded(logger: logger)
             await routesChanged([user])
             let fields = reply.array ?? []
             guard fields.count == 3, fields[0].int == 1, fields[1].int == 0 else { return }
@@ -250,7 +257,7 @@ public actor LivePresenceService: PresenceService, Service {
             }
         } catch {
             // The TTL, or the dead-gateway cleanup, removes the route eventually.
-            logger.warning("unbind failed", metadata: ["uid": "\(user)", "error": "\(error)"])
+            unbindFailures.failed(error, logger: logger, metadata: ["uid": "\(user)"])
         }
     }
 
@@ -304,7 +311,8 @@ public actor LivePresenceService: PresenceService, Service {
 
     /// Closes a session wherever it is.
     private func kick(_ user: UserID, _ entry: RouteEntry, reason: String, sparing: ConnectionID?) async {
-        logger.info("kicking session", metadata: [
+        // The kicked session's own end line says why at info, on its gateway.
+        logger.debug("kicking session", metadata: [
             "uid": "\(user)", "device": "\(entry.device)", "on": "\(entry.gateway)", "reason": "\(reason)",
         ])
         if entry.gateway == gatewayID {

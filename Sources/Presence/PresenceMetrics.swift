@@ -13,6 +13,11 @@ enum PresenceMetrics {
     private static let misses = routeQueries("miss")
     private static let failures = routeQueries("failure")
 
+    /// Makes every series now, so /metrics shows them at 0 before the first push.
+    static func prepare() {
+        _ = (inProcess, pubsub, stream, hits, misses, failures)
+    }
+
     /// Pushes handed on, by path: `in_process` (a local session), `pubsub` or
     /// `stream` (an envelope recipient on another gateway).
     static func delivered(_ count: Int, path: String) {

@@ -53,6 +53,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         self.throttle = LoginThrottle(policy: configuration.throttle)
         self.verified = VerifiedCredentials(lifetime: configuration.verifiedLoginLifetime)
         self.decoyHash = Bcrypt.hash("decoy-password", cost: configuration.bcryptCost)
+        UsersMetrics.prepare()
     }
 
     public func register(username: String, password: String) async throws(MPIMError) -> UserID {
@@ -70,6 +71,15 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     }
 
     public func login(username: String, password: String) async throws(MPIMError) -> UserID {
+        do {
+            return try await checkLogin(username: username, password: password)
+        } catch {
+            UsersMetrics.loginRefused(error)
+            throw error
+        }
+    }
+
+    private func checkLogin(username: String, password: String) async throws(MPIMError) -> UserID {
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
         let account = try await account(named: username)
         let hash = account?.passwordHash ?? decoyHash
@@ -81,7 +91,14 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         // Re-check after the await: other logins for this name may have locked it meanwhile.
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
         guard matches, let id = account?.id else {
-            throttle.recordFailure(username, now: clock.now)
+            if throttle.recordFailure(username, now: clock.now) {
+                UsersMetrics.lockouts.increment()
+                let policy = configuration.throttle
+                logger.warning("login locked", metadata: [
+                    "user": "\(username)", "failures": "\(policy.failures)",
+                    "lockout_seconds": "\(policy.lockout.components.seconds)",
+                ])
+            }
             throw .authFailed
         }
         throttle.recordSuccess(username)

@@ -38,11 +38,14 @@ public struct LoginThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
         return now < until
     }
 
-    public mutating func recordFailure(_ name: String, now: Instant) {
+    /// Counts a failure; true when it locks the name.
+    @discardableResult
+    public mutating func recordFailure(_ name: String, now: Instant) -> Bool {
         var record = records[name] ?? Record()
         record.failures = record.failures.filter { now < $0.advanced(by: policy.window) }
         record.failures.append(now)
-        if record.failures.count >= policy.failures {
+        let locks = record.failures.count >= policy.failures
+        if locks {
             record.lockedUntil = now.advanced(by: policy.lockout)
             record.failures.removeAll()
         }
@@ -50,6 +53,7 @@ public struct LoginThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
         if records.count > policy.maxTracked {
             prune(now: now)
         }
+        return locks
     }
 
     /// Names currently remembered.

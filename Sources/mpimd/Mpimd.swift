@@ -73,7 +73,7 @@ struct Mpimd: AsyncParsableCommand {
             return handler
         }
         let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        MetricsSystem.bootstrap(CataloguedMetricsFactory(registry: metrics))
         var logger = Logger(label: "mpimd")
         logger.logLevel = level
         do {

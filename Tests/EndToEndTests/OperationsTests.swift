@@ -25,8 +25,8 @@ struct OperationsTests {
             #expect(after["mpim_sessions_logged_in"] == 2)
             #expect(after["mpim_connections_open"] >= 2)
             #expect(after[#"mpim_redis_up{connection="queue"}"#] == 1)
-            #expect(after["mpim_process_resident_memory_bytes"] > 1_000_000)
-            #expect(after["mpim_process_open_fds"] > 5)
+            #expect(after["process_resident_memory_bytes"] > 1_000_000)
+            #expect(after["process_open_fds"] > 5)
             #expect(moved("mpim_sqlite_write_duration_seconds_count") >= 1)
         }
     }

@@ -53,6 +53,21 @@ struct CommandParserTests {
         #expect(GatewayError.unknownCommand.replyLine == "-ERR unknown cmd")
     }
 
+    @Test("a line that does not parse is counted under the command it names, or none")
+    func intendedCommand() {
+        let named = ["SEND x hi": "SEND", "send 5": "SEND", "  Login a": "LOGIN", "@cid=bad! SEND 2 x": "SEND",
+                     "@cid=k1": "SEND", "@cid=k1 SENDGROUP 3": "SENDGROUP", "@cid=k1 PING": "SEND", "ackmode maybe": "ACKMODE"]
+        for (line, name) in named {
+            guard case .failure = parse(line) else {
+                Issue.record("\(line) should not parse")
+                continue
+            }
+            #expect(CommandParser.intendedCommand(of: line) == name, "\(line)")
+        }
+        #expect(CommandParser.intendedCommand(of: "FOO bar") == nil)
+        #expect(CommandParser.intendedCommand(of: "SENDX 1 hi") == nil)
+    }
+
     @Test("SEND keeps the text exactly, inner and leading spaces included")
     func sendText() throws {
         #expect(try command("SEND 7 hello  there, world") == .send(to: 7, text: "hello  there, world", clientMessageID: nil))

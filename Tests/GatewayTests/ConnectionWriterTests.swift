@@ -35,4 +35,24 @@ struct ConnectionWriterTests {
         #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK msg_id=4\n")
         _ = try channel.finish()
     }
+
+    @Test("a connection is kicked once: KICKED with the first reason, then closed; the first recorded end wins")
+    func kicksOnce() throws {
+        let channel = EmbeddedChannel()
+        let writer = ConnectionWriter(channel: channel, receipts: RecordedReceipts())
+        #expect(writer.endReason == nil, "no reason until something decides the end: the client closed it")
+        #expect(writer.kick(reason: "duplicate login"))
+        #expect(!writer.kick(reason: "server shutdown"), "a second kick neither writes nor closes again")
+        #expect(!writer.recordEnd("quit"))
+        #expect(writer.endReason == "duplicate login")
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "KICKED reason=duplicate login\n")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(!channel.isActive, "closed once KICKED is written")
+
+        let quitting = ConnectionWriter(channel: EmbeddedChannel(), receipts: RecordedReceipts())
+        #expect(quitting.recordEnd("quit"))
+        #expect(!quitting.kick(reason: "idle timeout"), "a connection already ending is not kicked")
+        #expect(quitting.endReason == "quit")
+    }
 }

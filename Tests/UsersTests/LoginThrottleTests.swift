@@ -17,10 +17,12 @@ struct LoginThrottleTests {
     func locks() {
         var throttle = LoginThrottle<FakeInstant>(policy: .init())
         for second in 0..<4 {
-            throttle.recordFailure("eve", now: start.advanced(by: .seconds(second)))
+            let locked = throttle.recordFailure("eve", now: start.advanced(by: .seconds(second)))
+            #expect(!locked)
         }
         #expect(!throttle.isLocked("eve", now: start.advanced(by: .seconds(4))))
-        throttle.recordFailure("eve", now: start.advanced(by: .seconds(4)))
+        let locked = throttle.recordFailure("eve", now: start.advanced(by: .seconds(4)))
+        #expect(locked, "the fifth failure locks, and says so")
         #expect(throttle.isLocked("eve", now: start.advanced(by: .seconds(5))))
         #expect(throttle.isLocked("eve", now: start.advanced(by: .seconds(63))))
         #expect(!throttle.isLocked("eve", now: start.advanced(by: .seconds(65))))
