@@ -79,7 +79,12 @@ public enum CommandParser {
         case "CREATEGROUP":
             let usage = GatewayError.usage("CREATEGROUP <name> [<description>]")
             guard let name = args.next(), name.utf8.count <= maxGroupNameBytes else { throw usage }
-            return .createGroup(name: name, description: args.rest() ?? "")
+            let description = args.rest() ?? ""
+            // Stored as SQL text, which ends at a NUL: refused rather than cut.
+            guard !name.utf8.contains(0), !description.utf8.contains(0) else {
+                throw .service(.refused("a group name or description may not contain NUL"))
+            }
+            return .createGroup(name: name, description: description)
         case "JOINGROUP": return .joinGroup(try groupID(single(&args, usage: "JOINGROUP <gid>")))
         case "LEAVEGROUP": return .leaveGroup(try groupID(single(&args, usage: "LEAVEGROUP <gid>")))
         case "GROUPS": return try bare(.groups, "GROUPS", &args)

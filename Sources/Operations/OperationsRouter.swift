@@ -131,8 +131,9 @@ public struct OperationsRouter: Sendable {
             return .json(200, #"{"kicked":\#(kicked)}"#)
         case .broadcast:
             let text = request.body.trimmingTrailingNewlines()
-            guard !text.isEmpty, !text.contains("\n") else {
-                return .json(400, #"{"error":"the body must be one non-empty line of text"}"#)
+            // Bytes, not Characters: "\r\n" is one Character that is not "\n".
+            guard !text.isEmpty, !text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else {
+                return .json(400, #"{"error":"the body must be one non-empty line of text, without NUL"}"#)
             }
             let id = try await backend.broadcast(text)
             return .json(200, #"{"msg_id":\#(id)}"#)
@@ -160,9 +161,9 @@ enum JSON {
 
 extension String {
     func trimmingTrailingNewlines() -> String {
-        var text = Substring(self)
-        while let last = text.last, last == "\n" || last == "\r" { text = text.dropLast() }
-        return String(text)
+        var scalars = Substring(self).unicodeScalars
+        while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+        return String(scalars)
     }
 }
 

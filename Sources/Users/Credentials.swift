@@ -10,9 +10,10 @@ public enum Credentials {
         NameCharacters.isValidName(name, maxLength: maxUsernameLength)
     }
 
-    /// 1–128 bytes without spaces.
+    /// 1–128 bytes without spaces or NUL (bcrypt reads a password up to its
+    /// first NUL: "a\0b" and "a\0c" would be the same password).
     public static func isValidPassword(_ password: String) -> Bool {
         let bytes = password.utf8
-        return (1...maxPasswordBytes).contains(bytes.count) && !bytes.contains(UInt8(ascii: " "))
+        return (1...maxPasswordBytes).contains(bytes.count) && !bytes.contains(UInt8(ascii: " ")) && !bytes.contains(0)
     }
 }

@@ -87,7 +87,9 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
             throttle.recordSuccess(username)
             return id
         }
-        let matches = try await offload { Bcrypt.verify(password, hash: hash) }
+        // No account has a password REGISTER refuses (one with NUL, above all).
+        let wellFormed = Credentials.isValidPassword(password)
+        let matches = try await offload { Bcrypt.verify(password, hash: hash) } && wellFormed
         // Re-check after the await: other logins for this name may have locked it meanwhile.
         guard !throttle.isLocked(username, now: clock.now) else { throw .authLocked }
         guard matches, let id = account?.id else {

@@ -34,6 +34,15 @@ struct LiveUserServiceTests {
         await #expect(throws: MPIMError.authFailed) { try await users.login(username: "nobody", password: "x") }
     }
 
+    @Test("a password with NUL is refused at REGISTER, and what follows a NUL never logs in")
+    func nulInPasswords() async throws {
+        let users = try makeService()
+        await #expect(throws: MPIMError.invalidPassword) { try await users.register(username: "nul1", password: "a\u{0}b") }
+        _ = try await users.register(username: "nul2", password: "ab")
+        await #expect(throws: MPIMError.authFailed) { try await users.login(username: "nul2", password: "ab\u{0}zz") }
+        #expect(try await users.login(username: "nul2", password: "ab") > 0)
+    }
+
     @Test("duplicate and malformed registrations are refused")
     func registrationErrors() async throws {
         let users = try makeService()
