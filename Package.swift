@@ -27,6 +27,11 @@ let package = Package(
         // Shared vocabulary: ids, messages, pushes, the error enum.
         .target(name: "MPIMCore"),
 
+        // The services' contracts: every service's protocol and value types.
+        // Callers (the gateway, other services) see only these; the
+        // composition root picks the implementations.
+        .target(name: "MPIMServices", dependencies: ["MPIMCore"]),
+
         // Handing work between threads: ordered batching stages (async, and on a
         // dedicated thread for blocking work) and the condition lock under them.
         .target(name: "WorkQueues"),
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "Users",
             dependencies: [
-                "MPIMCore", "Storage", "Cache",
+                "MPIMCore", "MPIMServices", "Storage", "Cache",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,7 +88,7 @@ let package = Package(
         .target(
             name: "Presence",
             dependencies: [
-                "MPIMCore", "RedisClient", "WorkQueues",
+                "MPIMCore", "MPIMServices", "RedisClient", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,14 +97,14 @@ let package = Package(
         .target(
             name: "Groups",
             dependencies: [
-                "MPIMCore", "Storage", "Cache",
+                "MPIMCore", "MPIMServices", "Storage", "Cache",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Messaging",
             dependencies: [
-                "MPIMCore", "Storage", "Presence", "Users", "Groups", "WorkQueues",
+                "MPIMCore", "MPIMServices", "Storage", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,7 +115,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MPIMCore", "Users", "Groups", "Presence", "Messaging",
+                "MPIMCore", "MPIMServices",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +141,8 @@ let package = Package(
         .target(
             name: "MPIMDaemon",
             dependencies: [
-                "MPIMCore", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging", "Gateway",
+                "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
+                "Gateway",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,6 +202,8 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
+        // The seams between modules, read from the sources' imports.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"]
@@ -203,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "MPIMCore",
+                "Gateway", "MPIMCore", "MPIMServices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -215,11 +223,11 @@ let package = Package(
         ),
         .testTarget(
             name: "UsersTests",
-            dependencies: ["Users", "Storage", "Cache", "MPIMCore", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["Users", "Storage", "Cache", "MPIMCore", "MPIMServices", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "PresenceTests",
-            dependencies: ["Presence", "MPIMCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Presence", "MPIMCore", "MPIMServices", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MPIMDaemonTests",

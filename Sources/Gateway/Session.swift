@@ -1,10 +1,7 @@
-import Groups
 import Logging
 import MPIMCore
-import Messaging
+import MPIMServices
 import NIOCore
-import Presence
-import Users
 
 /// The services a session talks to, all through their protocols.
 public struct GatewayServices: Sendable {

@@ -1,10 +1,12 @@
 import Cache
 import Logging
 import MPIMCore
+import MPIMServices
 import Storage
 
-/// Groups in SQLite with group info and member lists cached in Redis.
-public actor LiveGroupService: GroupService {
+/// Groups in SQLite with group info and member lists cached in Redis. A
+/// struct, not an actor: it holds no state of its own to guard.
+public struct LiveGroupService: GroupService {
     private let database: AppDatabase
     private let cache: any CacheStore
     private let logger: Logger

@@ -24,3 +24,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Identifies one client connection on a gateway for its whole life.
+public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    public let value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var description: String { String(value) }
+}

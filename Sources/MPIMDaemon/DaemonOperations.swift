@@ -1,6 +1,7 @@
 import Gateway
 import Logging
 import MPIMCore
+import MPIMServices
 import Operations
 import Presence
 import Prometheus

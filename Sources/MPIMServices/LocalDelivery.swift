@@ -1,9 +1,4 @@
-/// Identifies one client connection on a gateway for its whole life.
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
-    public let value: UInt64
-    public init(_ value: UInt64) { self.value = value }
-    public var description: String { String(value) }
-}
+import MPIMCore
 
 /// A logged-in session as its route records it: who, which device, since when.
 public struct LiveRoute: Sendable, Equatable {
@@ -49,9 +44,4 @@ public protocol LocalDelivery: Sendable {
 public protocol DeliveryReceipts: Sendable {
     /// `group` is the message's group, nil for a 1:1 message.
     func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool)
-}
-
-/// Who a user's friends are; presence tells them of status changes.
-public protocol FriendLookup: Sendable {
-    func friends(of user: UserID) async throws(MPIMError) -> [UserID]
 }

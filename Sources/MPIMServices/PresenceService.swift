@@ -12,14 +12,6 @@ public struct RouteEntry: Sendable, Equatable {
         self.since = since
     }
 
-    /// The hash value stored under the device: `<gateway> <since>`.
-    var value: String { "\(gateway) \(since)" }
-
-    init?(device: String, value: String) {
-        let parts = value.split(separator: " ")
-        guard parts.count == 2, let since = UnixMillis(parts[1]) else { return nil }
-        self.init(device: device, gateway: String(parts[0]), since: since)
-    }
 }
 
 /// Routes (user → gateways), statuses, and delivery of pushes to wherever

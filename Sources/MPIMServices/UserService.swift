@@ -19,3 +19,8 @@ public protocol UserService: FriendLookup {
     /// The user's friends, ascending.
     func friends(of user: UserID) async throws(MPIMError) -> [UserID]
 }
+
+/// Who a user's friends are; presence tells them of status changes.
+public protocol FriendLookup: Sendable {
+    func friends(of user: UserID) async throws(MPIMError) -> [UserID]
+}

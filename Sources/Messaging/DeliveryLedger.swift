@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 import Storage
 
 /// Records pushes that reached a session — as delivered, or as awaiting an

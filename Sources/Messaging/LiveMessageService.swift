@@ -1,10 +1,8 @@
-import Groups
 import Logging
 import MPIMCore
-import Presence
+import MPIMServices
 import ServiceLifecycle
 import Storage
-import Users
 
 /// Messages in SQLite, group-committed; pushes through presence.
 ///
@@ -12,7 +10,8 @@ import Users
 /// concurrent sends); once committed, on the writer's thread and in
 /// submission order, it is posted to presence and then completed, so a
 /// connection's replies and pushes keep the order its commands came in.
-public actor LiveMessageService: MessageService, Service {
+/// A struct, not an actor: its state lives in the writer and the store.
+public struct LiveMessageService: MessageService, Service {
     private let database: AppDatabase
     private let groups: any GroupService
     private let users: any UserService
@@ -47,7 +46,7 @@ public actor LiveMessageService: MessageService, Service {
         await writer.close()
     }
 
-    public nonisolated func submit(
+    public func submit(
         _ request: SendRequest, completion: @escaping @Sendable (Result<ChatMessage, MPIMError>) -> Void
     ) {
         let outgoing = OutgoingMessage(

@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 
 /// What one gateway publishes on another's channel.
 ///

@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 import RedisClient
 
 extension LivePresenceService {

@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 import RedisClient
 
 /// Keeping routes true: refresh of live sessions, the heartbeat, and the

@@ -1,5 +1,6 @@
 import Logging
 import MPIMCore
+import MPIMServices
 import RedisClient
 import ServiceLifecycle
 

@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 import Synchronization
 
 /// Recent route look-ups, so repeat deliveries skip Redis.

@@ -1,5 +1,6 @@
 import Logging
 import MPIMCore
+import MPIMServices
 import RedisClient
 
 /// Reads this gateway's delivery stream with a consumer group (stream mode).

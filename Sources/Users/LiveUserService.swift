@@ -2,6 +2,7 @@ import Cache
 import HummingbirdBcrypt
 import Logging
 import MPIMCore
+import MPIMServices
 import NIOPosix
 import Storage
 

@@ -1,4 +1,5 @@
 import MPIMCore
+import MPIMServices
 import NIOCore
 import NIOEmbedded
 import Synchronization

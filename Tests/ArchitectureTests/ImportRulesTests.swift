@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The seams, read from the sources: which module may import which. A
+/// service can later move behind an RPC only if nothing but the composition
+/// root sees its implementation.
+@Suite("Import rules")
+struct ImportRulesTests {
+    /// The service implementations; callers see them only through `MPIMServices`.
+    static let services: Set<String> = ["Users", "Groups", "Presence", "Messaging"]
+    /// Libraries that only one module of ours may touch: the store's and Redis's.
+    static let storeLibraries: Set<String> = ["GRDB", "GRDBSQLite"]
+    static let redisLibraries: Set<String> = ["CHiredis"]
+
+    /// Every module under `Sources/` and what its files import.
+    static let imports: [String: Set<String>] = {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        var table: [String: Set<String>] = [:]
+        let modules = (try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? []
+        for module in modules {
+            let folder = sources.appendingPathComponent(module)
+            guard let files = FileManager.default.enumerator(atPath: folder.path) else { continue }
+            var imported: Set<String> = []
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let text = (try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)) ?? ""
+                imported.formUnion(importedModules(text))
+            }
+            table[module] = imported
+        }
+        return table
+    }()
+
+    /// `import X`, `@testable import X`, `import struct X.Y`, `@_exported import X`.
+    static func importedModules(_ text: String) -> Set<String> {
+        var modules: Set<String> = []
+        for line in text.split(separator: "\n") {
+            var words = line.split(separator: " ").map(String.init)
+            while let first = words.first, first.hasPrefix("@") { words.removeFirst() }
+            guard words.first == "import", words.count >= 2 else { continue }
+            let path = words.count >= 3 && ["struct", "class", "enum", "protocol", "func", "var", "typealias"]
+                .contains(words[1]) ? words[2] : words[1]
+            modules.insert(String(path.split(separator: ".")[0]))
+        }
+        return modules
+    }
+
+    @Test("the sources were found")
+    func found() {
+        #expect(Self.imports.keys.contains("Gateway") && Self.imports.keys.contains("MPIMServices"), "\(Self.imports.keys)")
+    }
+
+    @Test("the gateway sees contracts only: no service implementation, store or Redis library")
+    func gateway() {
+        let forbidden = Self.services.union(["Storage", "Cache", "RedisClient", "MPIMDaemon", "Operations"])
+            .union(Self.storeLibraries).union(Self.redisLibraries)
+        #expect(Self.imports["Gateway", default: []].intersection(forbidden).isEmpty,
+                "Gateway imports \(Self.imports["Gateway", default: []].intersection(forbidden).sorted())")
+    }
+
+    @Test("a service imports no other service's implementation, and no store or Redis library directly")
+    func services() {
+        for service in Self.services {
+            let forbidden = Self.services.subtracting([service]).union(["Gateway", "MPIMDaemon", "Operations"])
+                .union(Self.storeLibraries).union(Self.redisLibraries)
+            let wrong = Self.imports[service, default: []].intersection(forbidden)
+            #expect(wrong.isEmpty, "\(service) imports \(wrong.sorted())")
+        }
+    }
+
+    @Test("the contracts import nothing of ours but the shared vocabulary")
+    func contracts() {
+        let ours = Set(Self.imports.keys)
+        #expect(Self.imports["MPIMServices", default: []].intersection(ours) == ["MPIMCore"])
+        #expect(Self.imports["MPIMCore", default: []].intersection(ours).isEmpty)
+    }
+
+    @Test("only Storage imports GRDB and only RedisClient imports hiredis")
+    func libraries() {
+        for (module, imported) in Self.imports {
+            if module != "Storage" {
+                #expect(imported.intersection(Self.storeLibraries).isEmpty, "\(module) imports GRDB")
+            }
+            if module != "RedisClient" {
+                #expect(imported.intersection(Self.redisLibraries).isEmpty, "\(module) imports CHiredis")
+            }
+        }
+    }
+
+    @Test("the import reader reads every form of import")
+    func reader() {
+        #expect(Self.importedModules("import A\n@testable import B\nimport struct C.D\n// import E\nlet x = 1\n")
+            == ["A", "B", "C"])
+    }
+}
