@@ -208,10 +208,19 @@ let package = Package(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"]
         ),
+        // In-memory fakes of the service contracts, for tests of one module at its seams.
+        .target(
+            name: "ServiceFakes",
+            dependencies: ["MPIMCore", "MPIMServices"],
+            path: "Tests/ServiceFakes"
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "MPIMCore", "MPIMServices",
+                "Gateway", "MPIMCore", "MPIMServices", "ServiceFakes", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
