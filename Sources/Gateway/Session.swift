@@ -289,7 +289,7 @@ final class Session: @unchecked Sendable {
     private func redeliverUnacknowledged(to user: UserID) async {
         guard let owed = try? await services.messages.awaitingAck(for: user, limit: Self.redeliveryLimit) else { return }
         for message in owed {
-            registry.push(Push.message(message).frame, user: user, connection: connection)
+            registry.push(.message(message), user: user, connection: connection)
         }
     }
 

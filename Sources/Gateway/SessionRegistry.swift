@@ -57,9 +57,9 @@ public final class SessionRegistry: LocalDelivery {
     }
 
     /// Pushes to one session (messages owed to it at login).
-    func push(_ frame: PushFrame, user: UserID, connection: ConnectionID) {
+    func push(_ push: Push, user: UserID, connection: ConnectionID) {
         let session = sessions.withLock { $0[user]?.first { $0.connection == connection } }
-        if let session { write(frame, to: session) }
+        if let session { write(push.line, of: push, to: session) }
     }
 
     /// Removes the session; true if no other session of this user and device remains here.
@@ -106,8 +106,12 @@ public final class SessionRegistry: LocalDelivery {
             }
             return reached
         }
+        // Each push rendered once, however many sessions it reaches.
+        var lines = [String?](repeating: nil, count: deliveries.count)
         for (index, session) in targets {
-            write(deliveries[index].frame, to: session)
+            let line = lines[index] ?? deliveries[index].push.line
+            lines[index] = line
+            write(line, of: deliveries[index].push, to: session)
         }
         return reached
     }
@@ -124,9 +128,11 @@ public final class SessionRegistry: LocalDelivery {
         }
     }
 
-    public func broadcast(_ frame: PushFrame) {
+    public func broadcast(_ push: Push) {
         let everyone = sessions.withLock { table in table.values.flatMap { $0 } }
-        for session in everyone { write(frame, to: session) }
+        let line = push.line
+        // A notice is nobody's mailbox message: no delivery receipts.
+        for session in everyone { write(line, of: nil, to: session) }
     }
 
     /// Every logged-in session here, with its peer address.
@@ -140,7 +146,9 @@ public final class SessionRegistry: LocalDelivery {
         sessions.withLock { table in table.values.flatMap { $0.map(\.route) } }
     }
 
-    private func write(_ frame: PushFrame, to session: Session) {
+    /// Writes `line` to the session; `push` (when given) is what it renders,
+    /// whose message, once written, is reported to the delivery receipts.
+    private func write(_ line: String, of push: Push?, to session: Session) {
         guard session.channel.isWritable else {
             // The client stopped reading and its backlog passed the high-water
             // mark: drop it rather than buffer without bound. A message stays
@@ -151,10 +159,10 @@ public final class SessionRegistry: LocalDelivery {
             return
         }
         GatewayMetrics.pushesWritten.increment()
-        let receipt = frame.messageID.map {
+        let receipt = push?.messageID.map {
             ConnectionWriter.Receipt(
-                message: $0, group: frame.group, user: session.route.user, awaitingAck: session.ackMode)
+                message: $0, group: push?.group, user: session.route.user, awaitingAck: session.ackMode)
         }
-        session.writer.write(frame.line, receipt: receipt)
+        session.writer.write(line, receipt: receipt)
     }
 }

@@ -32,7 +32,7 @@ public protocol LocalDelivery: Sendable {
     func kick(_ user: UserID, device: String?, reason: String, sparing: ConnectionID?)
 
     /// Pushes `frame` to every logged-in session on this gateway.
-    func broadcast(_ frame: PushFrame)
+    func broadcast(_ push: Push)
 
     /// The sessions logged in on this gateway, for route refresh.
     func liveRoutes() -> [LiveRoute]

@@ -68,12 +68,12 @@ public struct LiveMessageService: MessageService, Service {
     /// members and the sender's other sessions (only the sending one is skipped).
     private static func push(for stored: StoredMessage, origin: ConnectionID?) -> PushDelivery? {
         guard !stored.isRepeat else { return nil }
-        let frame = Push.message(stored.message).frame
         switch stored.message.conversation {
         case .direct:
-            return PushDelivery(frame: frame, users: stored.recipients)
+            return PushDelivery(push: .message(stored.message), users: stored.recipients)
         case .group:
-            return PushDelivery(frame: frame, users: stored.recipients + [stored.message.sender], skipping: origin)
+            return PushDelivery(push: .message(stored.message), users: stored.recipients + [stored.message.sender],
+                                skipping: origin)
         }
     }
 

@@ -57,12 +57,11 @@ extension LivePresenceService {
     }
 
     public func broadcast(_ push: Push) async throws(MPIMError) {
-        let frame = PushFrame(line: push.line, messageID: nil)
-        local.broadcast(frame)
+        local.broadcast(push)
         do {
             let members = try await redis.command(["SMEMBERS", RedisKeys.gateways])
             let others = (members.array ?? []).compactMap(\.string).filter { $0 != gatewayID }
-            _ = try await redis.pipeline(others.map { send(.broadcast(frame: frame), to: $0) })
+            _ = try await redis.pipeline(others.map { send(.broadcast(push), to: $0) })
         } catch {
             throw .internal("redis unavailable")
         }

@@ -307,7 +307,7 @@ public actor LivePresenceService: PresenceService, Service {
             logger.warning("friends unavailable; presence not announced", metadata: ["uid": "\(user)"])
             return
         }
-        await deliver([PushDelivery(frame: Push.presence(user: user, status: status).frame, users: friends)])
+        await deliver([PushDelivery(push: .presence(user: user, status: status), users: friends)])
     }
 
     /// Closes a session wherever it is.

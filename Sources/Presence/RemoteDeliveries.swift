@@ -99,7 +99,7 @@ final class RemoteDeliveries: Sendable {
                     }
                 }
                 for (target, recipients) in recipientsByGateway {
-                    envelopesByGateway[target, default: []].append(.deliver(users: recipients, frame: delivery.frame))
+                    envelopesByGateway[target, default: []].append(.deliver(users: recipients, push: delivery.push))
                     remoteRecipients += recipients.count
                 }
             }

@@ -1,3 +1,4 @@
+@testable import Gateway
 import MPIMCore
 import Testing
 
@@ -10,9 +11,10 @@ struct PushLineTests {
         let group = ChatMessage(id: 13, sender: 3, conversation: .group(8), text: "all", timestamp: 5)
         #expect(Push.message(group).line == "GMSG id=13 group=8 from=3 ts=5 text=all")
         #expect(Push.kicked(reason: "duplicate login").line == "KICKED reason=duplicate login")
-        #expect(Push.message(group).frame.messageID == 13)
-        #expect(Push.message(group).frame.group == 8)
-        #expect(Push.message(direct).frame.group == nil)
-        #expect(Push.kicked(reason: "x").frame.messageID == nil)
+        #expect(Push.presence(user: 7, status: .away).line == "PRESENCE uid=7 status=away")
+        #expect(Push.message(group).messageID == 13)
+        #expect(Push.message(group).group == 8)
+        #expect(Push.message(direct).group == nil)
+        #expect(Push.kicked(reason: "x").messageID == nil)
     }
 }

@@ -9,25 +9,37 @@ struct GatewayEnvelopeTests {
         GatewayEnvelope(decoding: Array(envelope.encoded.utf8))
     }
 
-    @Test("a delivery round-trips users, message id and the push line byte for byte")
+    private func direct(_ id: MessageID, _ text: String) -> Push {
+        .message(ChatMessage(id: id, sender: 2, conversation: .direct(3), text: text, timestamp: 5))
+    }
+
+    private func group(_ id: MessageID, _ text: String) -> Push {
+        .message(ChatMessage(id: id, sender: 2, conversation: .group(4), text: text, timestamp: 6))
+    }
+
+    @Test("a delivery carries the message as fields, not a rendered line, and its text byte for byte")
     func delivery() {
-        let frame = PushFrame(line: "MSG id=9 from=1 ts=5 text=a  b\tc é", messageID: 9)
-        let envelope = GatewayEnvelope.deliver(users: [3, 4], frame: frame)
+        let envelope = GatewayEnvelope.deliver(users: [3, 4], push: direct(9, "a  b\tc é \u{0} \r x"))
+        #expect(envelope.encoded.hasPrefix("deliver 3,4 msg 9 2 5 direct 3\n"))
+        #expect(!envelope.encoded.contains("MSG "))
         #expect(roundTrip(envelope) == envelope)
     }
 
-    @Test("a group message's delivery carries its group, for the receipts")
+    @Test("a group message's delivery carries its group")
     func groupDelivery() {
-        let frame = PushFrame(line: "GMSG id=9 group=4 from=1 ts=5 text=x", messageID: 9, group: 4)
-        let envelope = GatewayEnvelope.deliver(users: [3], frame: frame)
-        #expect(envelope.encoded.hasPrefix("deliver 3 9 4\n"))
+        let envelope = GatewayEnvelope.deliver(users: [3], push: group(9, "x"))
+        #expect(envelope.encoded == "deliver 3 msg 9 2 6 group 4\nx")
         #expect(roundTrip(envelope) == envelope)
     }
 
-    @Test("a push without a message carries no message id")
-    func noMessage() {
-        let envelope = GatewayEnvelope.deliver(users: [7], frame: PushFrame(line: "PRESENCE uid=1 status=away", messageID: nil))
-        #expect(roundTrip(envelope) == envelope)
+    @Test("presence, kicked and a notice (sender 0, to nobody) round-trip")
+    func otherPushes() {
+        let notice = Push.message(ChatMessage(id: 7, sender: 0, conversation: .direct(0), text: "at noon", timestamp: 1))
+        for envelope in [GatewayEnvelope.deliver(users: [7], push: .presence(user: 1, status: .away)),
+                         .deliver(users: [7], push: .kicked(reason: "admin")), .broadcast(notice),
+                         .broadcast(.presence(user: 2, status: .busy))] {
+            #expect(roundTrip(envelope) == envelope, "\(envelope.encoded)")
+        }
     }
 
     @Test("a kick round-trips user, device and reason")
@@ -38,8 +50,11 @@ struct GatewayEnvelopeTests {
 
     @Test("malformed payloads are refused, not guessed at")
     func malformed() {
-        for payload in ["", "deliver 1 2", "deliver  2\nMSG", "deliver a,b 2\nMSG", "send 1 2\nMSG", "deliver 1 -2\nMSG",
-                        "deliver 1,,2 3\nMSG", "deliver 1 2 0\nGMSG", "deliver 1 2 x\nGMSG", "deliver 1 2 3 4\nGMSG", "kick 1\nx", "kick x phone\nx", "kick 1 phone\n", "kick 1  \nx"] {
+        for payload in ["", "deliver 1 msg 1 2 3 direct 4", "deliver  msg 1 2 3 direct 4\nx", "deliver a,b msg 1 2 3 direct 4\nx",
+                        "send 1 msg 1 2 3 direct 4\nx", "deliver 1 msg -1 2 3 direct 4\nx", "deliver 1,,2 msg 1 2 3 direct 4\nx",
+                        "deliver 1 msg 1 2 3 group 0\nx", "deliver 1 msg 1 2 3 room 4\nx", "deliver 1 msg 1 2 3 direct\nx",
+                        "deliver 1 MSG id=1 from=2 ts=3 text=x\n", "deliver 1 presence 1 sleepy\n", "deliver 1 presence 1 away\nx",
+                        "deliver 1 kicked\n", "broadcast\nx", "kick 1\nx", "kick x phone\nx", "kick 1 phone\n", "kick 1  \nx"] {
             #expect(GatewayEnvelope(decoding: Array(payload.utf8)) == nil, "\(payload)")
         }
         #expect(GatewayEnvelope(decoding: [0x64, 0xFF, 0x0A, 0x41]) == nil)
@@ -48,10 +63,10 @@ struct GatewayEnvelopeTests {
     @Test("several envelopes travel as one payload and come back in order")
     func batch() {
         let envelopes: [GatewayEnvelope] = [
-            .deliver(users: [3], frame: PushFrame(line: "MSG id=1 from=2 ts=5 text=first", messageID: 1)),
+            .deliver(users: [3], push: direct(1, "first")),
             .kick(user: 4, device: "*", reason: "admin"),
-            .deliver(users: [3, 5], frame: PushFrame(line: "GMSG id=2 group=1 from=2 ts=6 text=second", messageID: 2, group: 1)),
-            .broadcast(frame: PushFrame(line: "PRESENCE uid=2 status=away", messageID: nil)),
+            .deliver(users: [3, 5], push: group(2, "second")),
+            .broadcast(.presence(user: 2, status: .away)),
         ]
         #expect(GatewayEnvelope.decodeAll(Array(GatewayEnvelope.encode(envelopes).utf8)) == envelopes)
         let single = GatewayEnvelope.kick(user: 1, device: "cli", reason: "x")
@@ -60,7 +75,7 @@ struct GatewayEnvelopeTests {
 
     @Test("a batch with any malformed or missing part is dropped whole")
     func malformedBatch() {
-        let good = GatewayEnvelope.deliver(users: [3], frame: PushFrame(line: "MSG id=1 from=2 ts=5 text=a", messageID: 1)).encoded
+        let good = GatewayEnvelope.deliver(users: [3], push: direct(1, "a")).encoded
         for payload in [good + "\n", good + "\nkick 1 phone", good + "\nsend 1 2\nMSG", good + "\n\n" + good] {
             #expect(GatewayEnvelope.decodeAll(Array(payload.utf8)) == nil, "\(payload)")
         }

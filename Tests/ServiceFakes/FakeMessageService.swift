@@ -102,9 +102,9 @@ public final class FakeMessageService: MessageService, DeliveryReceipts {
     private static func delivery(for message: ChatMessage, request: SendRequest, members: [UserID]) -> PushDelivery? {
         switch message.conversation {
         case .direct(let recipient):
-            return PushDelivery(frame: Push.message(message).frame, users: [recipient])
+            return PushDelivery(push: .message(message), users: [recipient])
         case .group:
-            return PushDelivery(frame: Push.message(message).frame, users: members, skipping: request.origin)
+            return PushDelivery(push: .message(message), users: members, skipping: request.origin)
         }
     }
 

@@ -59,7 +59,7 @@ public final class FakePresenceService: PresenceService {
     }
 
     public func broadcast(_ push: Push) async throws(MPIMError) {
-        local?.broadcast(push.frame)
+        local?.broadcast(push)
     }
 
     public func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry] { [] }
