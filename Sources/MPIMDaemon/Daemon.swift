@@ -89,22 +89,25 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             verifiedLoginLifetime: configuration.verifiedLoginLifetime),
         clock: ContinuousClock(), logger: moduleLogger("users"))
     let groups = LiveGroupService(database: database, cache: cache, logger: moduleLogger("groups"))
+    let delivery = GatewayDeliveryAgent(
+        configuration: .init(
+            gatewayID: gatewayID, queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
+        redis: redis.queue, subscriberConfiguration: configuration.redisQueue, local: registry,
+        logger: moduleLogger("presence"))
     let presence = LivePresenceService(
         configuration: .init(
             gatewayID: gatewayID, routeTTL: configuration.routeTTL, maxDevices: configuration.maxDevices,
-            heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval,
-            queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
-        redis: redis.queue, subscriberConfiguration: configuration.redisQueue,
-        local: registry, friends: users, lease: lease, logger: moduleLogger("presence"))
+            heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval),
+        redis: redis.queue, friends: users, lease: lease, delivery: delivery, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
-        database: database, writer: messageWriter, users: users, groups: groups, presence: presence, ledger: ledger,
+        database: database, writer: messageWriter, users: users, groups: groups, delivery: delivery, ledger: ledger,
         logger: moduleLogger("messaging"))
     let gateway = GatewayServer(
         configuration: configuration.gateway, listener: listeners.gateway,
         services: GatewayServices(users: users, groups: groups, presence: presence, messages: messages),
         registry: registry, logger: moduleLogger("gateway"),
         readiness: { [logger = moduleLogger("gateway")] in
-            if await !presence.waitUntilReady(upTo: .seconds(2)) {
+            if await !delivery.waitUntilReady(upTo: .seconds(2)) {
                 logger.warning("accepting connections before Redis delivery is ready; pushes from other gateways may wait for PULL")
             }
         })
@@ -124,6 +127,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             services: [
                 .init(service: redis),
                 .init(service: checkpointer),
+                .init(service: delivery),
                 .init(service: presence),
                 .init(service: messages),
                 .init(service: operations),

@@ -14,8 +14,9 @@ public struct RouteEntry: Sendable, Equatable {
 
 }
 
-/// Routes (user → gateways), statuses, and delivery of pushes to wherever
-/// users are.
+/// Presence: routes (user → gateways), statuses, sessions' coming and
+/// going, kicks and notices to every gateway. The routing service; pushes go
+/// through `DeliveryService`.
 public protocol PresenceService: Sendable {
     /// A session logged in here (BindRoute). Kicks an older session of the
     /// same device and, past the device limit, the oldest other ones; tells
@@ -37,6 +38,11 @@ public protocol PresenceService: Sendable {
     func broadcast(_ push: Push) async throws(MPIMError)
     /// The user's live routes (QueryRoute).
     func routes(of user: UserID) async throws(MPIMError) -> [RouteEntry]
+}
+
+/// Pushes to wherever users are: this gateway's sessions in process, the
+/// others' through their gateways.
+public protocol DeliveryService: Sendable {
     /// Pushes each delivery to every session of its users, except the
     /// session it skips, in order: in process for this gateway's sessions;
     /// for the others, one round trip reads all their routes and one publish
@@ -47,4 +53,3 @@ public protocol PresenceService: Sendable {
     /// those of every earlier `post` and `deliver`. Never blocks.
     func post(_ deliveries: [PushDelivery])
 }
-

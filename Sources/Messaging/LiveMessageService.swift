@@ -4,11 +4,11 @@ import MPIMServices
 import ServiceLifecycle
 import Storage
 
-/// Messages in SQLite, group-committed; pushes through presence.
+/// Messages in SQLite, group-committed; pushes through the delivery agent.
 ///
 /// A send is queued on the message writer (one transaction per batch of
 /// concurrent sends); once committed, on the writer's thread and in
-/// submission order, it is posted to presence and then completed, so a
+/// submission order, it is posted for delivery and then completed, so a
 /// connection's replies and pushes keep the order its commands came in.
 /// A struct, not an actor: its state lives in the writer and the store.
 public struct LiveMessageService: MessageService, Service {
@@ -18,15 +18,15 @@ public struct LiveMessageService: MessageService, Service {
     private let ledger: DeliveryLedger
     private let logger: Logger
     private let writer: MessageWriter
-    private let presence: any PresenceService
+    private let delivery: any DeliveryService
 
     public init(database: AppDatabase, writer: MessageWriter, users: any UserService, groups: any GroupService,
-                presence: any PresenceService, ledger: DeliveryLedger, logger: Logger) {
+                delivery: any DeliveryService, ledger: DeliveryLedger, logger: Logger) {
         self.database = database
         self.writer = writer
         self.users = users
         self.groups = groups
-        self.presence = presence
+        self.delivery = delivery
         self.ledger = ledger
         self.logger = logger
         MessagingMetrics.prepare()
@@ -51,10 +51,10 @@ public struct LiveMessageService: MessageService, Service {
     ) {
         let outgoing = OutgoingMessage(
             sender: request.sender, conversation: request.conversation, text: request.text, clientID: request.clientID)
-        writer.store(outgoing) { [presence] outcome in
+        writer.store(outgoing) { [delivery] outcome in
             // On the writer's thread, in commit order: push, then answer.
             if case .success(let stored) = outcome {
-                if let push = Self.push(for: stored, origin: request.origin) { presence.post([push]) }
+                if let push = Self.push(for: stored, origin: request.origin) { delivery.post([push]) }
                 switch stored.message.conversation {
                 case .direct: MessagingMetrics.directAcknowledged.increment()
                 case .group: MessagingMetrics.groupAcknowledged.increment()

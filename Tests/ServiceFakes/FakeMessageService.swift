@@ -4,7 +4,7 @@ import Synchronization
 
 /// `MessageService` in memory, and the `DeliveryReceipts` the gateway's
 /// session table reports pushes to. A send is checked against the fake
-/// users and groups, stored, posted to presence and completed, all at once
+/// users and groups, stored, posted for delivery and completed, all at once
 /// and in order; `hold()` keeps completions back until `release()`, to see
 /// what a session does while its sends are in flight.
 public final class FakeMessageService: MessageService, DeliveryReceipts {
@@ -26,12 +26,12 @@ public final class FakeMessageService: MessageService, DeliveryReceipts {
     private let state = Mutex(State())
     private let users: FakeUserService
     private let groups: FakeGroupService
-    private let presence: any PresenceService
+    private let delivery: any DeliveryService
 
-    public init(users: FakeUserService, groups: FakeGroupService, presence: any PresenceService) {
+    public init(users: FakeUserService, groups: FakeGroupService, delivery: any DeliveryService) {
         self.users = users
         self.groups = groups
-        self.presence = presence
+        self.delivery = delivery
     }
 
     /// When set, every call throws (or completes with) it.
@@ -61,10 +61,10 @@ public final class FakeMessageService: MessageService, DeliveryReceipts {
     public func submit(_ request: SendRequest,
                        completion: @escaping @Sendable (Result<ChatMessage, MPIMError>) -> Void) {
         let outcome = store(request)
-        let finish: @Sendable () -> Void = { [presence] in
-            if case .success(let message) = outcome, let delivery = Self.delivery(for: message, request: request,
+        let finish: @Sendable () -> Void = { [delivery] in
+            if case .success(let message) = outcome, let push = Self.delivery(for: message, request: request,
                                                                                    members: self.members(message)) {
-                presence.post([delivery])
+                delivery.post([push])
             }
             completion(outcome)
         }

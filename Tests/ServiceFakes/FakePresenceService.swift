@@ -2,11 +2,11 @@ import MPIMCore
 import MPIMServices
 import Synchronization
 
-/// `PresenceService` for one gateway and no Redis: it records the sessions
+/// `PresenceService` and `DeliveryService` for one gateway and no Redis: it records the sessions
 /// it is told of, keeps statuses in memory and hands every delivery, kick
 /// and broadcast to the gateway's local sessions (`local`, set once the
 /// gateway's session table exists).
-public final class FakePresenceService: PresenceService {
+public final class FakePresenceService: PresenceService, DeliveryService {
     private struct State {
         var started: [LiveRoute] = []
         var ended: [LiveRoute] = []

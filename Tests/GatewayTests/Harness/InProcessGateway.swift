@@ -20,7 +20,7 @@ final class InProcessGateway: Sendable {
     private let running: Task<Void, any Error>
 
     private init(configuration: GatewayServer.Configuration) async throws {
-        messages = FakeMessageService(users: users, groups: groups, presence: presence)
+        messages = FakeMessageService(users: users, groups: groups, delivery: presence)
         let logger = Logger(label: "test.gateway")
         registry = SessionRegistry(receipts: messages, logger: logger)
         presence.local = registry

@@ -4,12 +4,14 @@ import MPIMServices
 import RedisClient
 import ServiceLifecycle
 
-/// Presence backed by Redis: routes in `route:<uid>` hashes with a TTL,
-/// statuses, one pub/sub channel per gateway, gateway heartbeats.
+/// The routing service: routes in `route:<uid>` hashes with a TTL,
+/// statuses, the gateway id's lease and heartbeat, and the cleanup after
+/// gateways whose heartbeat lapsed. It owns the route directory; pushes,
+/// kicks and notices travel through the gateway's `GatewayDeliveryAgent`.
 ///
-/// As a `Service` it subscribes to this gateway's channel, keeps its live
-/// sessions' routes fresh (rewriting them after Redis comes back), beats its
-/// heartbeat and cleans up after gateways whose heartbeat lapsed.
+/// As a `Service` it keeps this gateway's live sessions' routes fresh
+/// (rewriting them after Redis comes back), beats its heartbeat and cleans
+/// up after dead gateways.
 public actor LivePresenceService: PresenceService, Service {
     public struct Configuration: Sendable {
         /// This gateway's id: route value and channel name.
@@ -26,17 +28,10 @@ public actor LivePresenceService: PresenceService, Service {
         public var heartbeatTTL: Duration
         /// How often the heartbeat is renewed and other gateways are checked.
         public var heartbeatInterval: Duration
-        /// Longest a route look-up is reused without Redis (invalidations end it sooner).
-        public var routeCacheMaxAge: Duration
-        /// How envelopes reach other gateways.
-        public var queueMode: GatewayQueueMode
-        /// Approximate cap on each gateway's delivery stream (stream mode).
-        public var streamMaxLength: Int
 
         public init(gatewayID: GatewayID, routeTTL: Duration = .seconds(120), refreshInterval: Duration? = nil,
                     refreshBatch: Int = 256, maxDevices: Int = 5, heartbeatTTL: Duration = .seconds(10),
-                    heartbeatInterval: Duration = .seconds(3), routeCacheMaxAge: Duration = .seconds(10),
-                    queueMode: GatewayQueueMode = .pubsub, streamMaxLength: Int = 100_000) {
+                    heartbeatInterval: Duration = .seconds(3)) {
             self.gatewayID = gatewayID
             self.routeTTL = routeTTL
             self.refreshInterval = refreshInterval ?? max(routeTTL / 3, .milliseconds(500))
@@ -44,25 +39,15 @@ public actor LivePresenceService: PresenceService, Service {
             self.maxDevices = maxDevices
             self.heartbeatTTL = heartbeatTTL
             self.heartbeatInterval = heartbeatInterval
-            self.routeCacheMaxAge = routeCacheMaxAge
-            self.queueMode = queueMode
-            self.streamMaxLength = streamMaxLength
         }
     }
 
     let configuration: Configuration
     let redis: RedisConnection
-    let local: any LocalDelivery
     let friends: any FriendLookup
     let logger: Logger
-    /// Route look-ups, shared with the subscriber thread that invalidates them.
-    public let routeCache: RouteCache
-    let routeReader: RouteReader
-    /// Pushes for other gateways, in order.
-    let remoteDeliveries: RemoteDeliveries
-    private let subscriber: RedisSubscriber
-    /// Stream mode only: reads this gateway's delivery stream.
-    private let streamConsumer: StreamConsumer?
+    /// This gateway's delivery agent: pushes, kicks and notices go through it.
+    let delivery: GatewayDeliveryAgent
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     /// When this process started: routes of this gateway older than that are a previous run's.
@@ -79,80 +64,28 @@ public actor LivePresenceService: PresenceService, Service {
     nonisolated var gatewayID: GatewayID { configuration.gatewayID }
 
     /// - Parameters:
-    ///   - redis: the queue-role connection (routes, statuses, publish).
-    ///   - subscriberConfiguration: where to open the SUBSCRIBE connection.
-    ///   - local: this gateway's sessions.
+    ///   - redis: the queue-role connection (routes, statuses, heartbeats).
     ///   - friends: who to tell about a user's status changes.
     ///   - lease: the gateway id, claimed by the caller before anything else used it.
-    public init(configuration: Configuration, redis: RedisConnection, subscriberConfiguration: RedisConfiguration,
-                local: any LocalDelivery, friends: any FriendLookup, lease: GatewayLease, logger: Logger) {
+    ///   - delivery: this gateway's delivery agent (its sessions, the bus).
+    public init(configuration: Configuration, redis: RedisConnection, friends: any FriendLookup, lease: GatewayLease,
+                delivery: GatewayDeliveryAgent, logger: Logger) {
         self.configuration = configuration
         self.lease = lease
         self.redis = redis
-        self.local = local
         self.friends = friends
+        self.delivery = delivery
         self.logger = logger
         PresenceMetrics.prepare()
-        let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
-        self.routeCache = routeCache
-        routeReader = RouteReader(redis: redis, cache: routeCache)
-        remoteDeliveries = RemoteDeliveries(
-            gateway: configuration.gatewayID, reader: routeReader, queueMode: configuration.queueMode,
-            streamMaxLength: configuration.streamMaxLength, logger: logger)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let ownChannel = RedisKeys.gatewayChannel(configuration.gatewayID)
-        subscriber = RedisSubscriber(
-            configuration: subscriberConfiguration, channels: [ownChannel, RedisKeys.routesChanged],
-            label: "subscriber", logger: logger,
-            onMessage: { [local, logger] channel, payload in
-                // On the subscriber thread: decode and enqueue writes, never block.
-                if channel == RedisKeys.routesChanged {
-                    let users = String(decoding: payload, as: UTF8.self).split(separator: ",").compactMap { UserID($0) }
-                    routeCache.invalidate(users)
-                    return
-                }
-                guard let envelopes = GatewayEnvelope.decodeAll(payload) else {
-                    logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
-                    return
-                }
-                GatewayEnvelope.apply(envelopes, to: local)
-            })
-        if configuration.queueMode == .stream {
-            // Its own connection, whose timeout outlasts the blocking read.
-            var streamRedis = subscriberConfiguration
-            let blockTime = Duration.seconds(1)
-            streamRedis.commandTimeout = max(streamRedis.commandTimeout, blockTime + .seconds(2))
-            streamConsumer = StreamConsumer(
-                connection: RedisConnection(configuration: streamRedis, label: "stream", logger: logger),
-                gateway: configuration.gatewayID, local: local, logger: logger, blockTime: blockTime, batch: 256)
-        } else {
-            streamConsumer = nil
-        }
-        subscriber.onSubscribed { [wake] in
-            // Invalidations may have been missed while disconnected; routes may be gone.
-            routeCache.invalidateAll()
+        delivery.onResubscribed { [wake] in
+            // Routes may be gone (Redis restarted): rewrite them now.
             wake.yield()
         }
     }
 
-    /// Waits, at most `limit`, until envelopes from other gateways can reach
-    /// this one (subscribed; in stream mode, the consumer group exists), so
-    /// the gateway does not accept logins whose pushes would be dropped.
-    /// False if Redis did not allow it in time (the daemon then runs degraded).
-    public nonisolated func waitUntilReady(upTo limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        if let streamConsumer {
-            while (try? await streamConsumer.ensureGroup()) == nil {
-                guard ContinuousClock.now < deadline else { return false }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        while !subscriber.isSubscribed {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
+    /// This gateway's sessions.
+    nonisolated var local: any LocalDelivery { delivery.local }
 
     // MARK: Service
 
@@ -162,8 +95,6 @@ public actor LivePresenceService: PresenceService, Service {
         if case .heldBy(let other) = await lease.renew() {
             throw GatewayLeaseError.lost(gateway: gatewayID, to: other)
         }
-        subscriber.start()
-        streamConsumer?.connection.start()
         logger.info("presence running", metadata: [
             "route_ttl": "\(configuration.routeTTL)", "heartbeat_ttl": "\(configuration.heartbeatTTL)",
         ])
@@ -172,9 +103,6 @@ public actor LivePresenceService: PresenceService, Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { [wake, interval = configuration.refreshInterval] in
                     while (try? await Task.sleep(for: interval)) != nil { wake.yield() }
-                }
-                if let streamConsumer {
-                    group.addTask { await streamConsumer.run() }
                 }
                 group.addTask { [wake, interval = configuration.heartbeatInterval] in
                     repeat {
@@ -192,8 +120,6 @@ public actor LivePresenceService: PresenceService, Service {
         } onGracefulShutdown: { [wake] in
             wake.finish()
         }
-        await subscriber.shutdown()
-        await streamConsumer?.connection.shutdown()
         if let lostTo {
             // The routes under this id are the new holder's now: leave them.
             throw GatewayLeaseError.lost(gateway: gatewayID, to: lostTo)
@@ -216,7 +142,7 @@ public actor LivePresenceService: PresenceService, Service {
                 "EVAL", PresenceScripts.bind, "2", RedisKeys.route(user), RedisKeys.gatewayRoutes(gatewayID),
                 session.device, entry.value, milliseconds(configuration.routeTTL), member(session),
             ])
-            previous = Self.entries(reply)
+            previous = RouteEntry.entries(reply)
             bindFailures.succeeded(logger: logger)
         } catch {
             // Degraded: the route is written by the next refresh once Redis is back.
@@ -307,7 +233,7 @@ public actor LivePresenceService: PresenceService, Service {
             logger.warning("friends unavailable; presence not announced", metadata: ["uid": "\(user)"])
             return
         }
-        await deliver([PushDelivery(push: .presence(user: user, status: status), users: friends)])
+        await delivery.deliver([PushDelivery(push: .presence(user: user, status: status), users: friends)])
     }
 
     /// Closes a session wherever it is.
@@ -321,7 +247,7 @@ public actor LivePresenceService: PresenceService, Service {
         } else {
             let envelope = GatewayEnvelope.kick(user: user, device: entry.device, reason: reason)
             do {
-                _ = try await redis.command(send(envelope, to: entry.gateway))
+                try await delivery.send([envelope], to: [entry.gateway])
             } catch {
                 logger.warning("kick not sent", metadata: ["uid": "\(user)", "error": "\(error)"])
             }
@@ -338,18 +264,7 @@ public actor LivePresenceService: PresenceService, Service {
 
     /// Drops cached routes here and tells every gateway to do the same.
     func routesChanged(_ users: [UserID]) async {
-        guard !users.isEmpty else { return }
-        routeCache.invalidate(users)
-        _ = try? await redis.command(["PUBLISH", RedisKeys.routesChanged, users.map(String.init).joined(separator: ",")])
-    }
-
-    /// The command that hands envelopes to another gateway, in this deployment's queue mode.
-    func send(_ envelopes: [GatewayEnvelope], to gateway: GatewayID) -> [String] {
-        configuration.queueMode.command(sending: envelopes, to: gateway, streamMaxLength: configuration.streamMaxLength)
-    }
-
-    func send(_ envelope: GatewayEnvelope, to gateway: GatewayID) -> [String] {
-        send([envelope], to: gateway)
+        await delivery.routesChanged(users)
     }
 
     func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }
@@ -357,15 +272,6 @@ public actor LivePresenceService: PresenceService, Service {
     /// A Redis PX/PEXPIRE argument: whole milliseconds, at least 1.
     func milliseconds(_ duration: Duration) -> String {
         String(max(1, duration.wholeMilliseconds))
-    }
-
-    /// Route entries from an HGETALL-shaped reply.
-    static func entries(_ reply: RESPValue) -> [RouteEntry] {
-        let fields = reply.array ?? []
-        return stride(from: 0, to: fields.count - 1, by: 2).compactMap { index in
-            guard let device = fields[index].string, let value = fields[index + 1].string else { return nil }
-            return RouteEntry(device: device, value: value)
-        }
     }
 }
 

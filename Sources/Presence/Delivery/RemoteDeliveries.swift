@@ -31,7 +31,7 @@ struct RouteReader: Sendable {
         }
         var fetched: [UserID: [RouteEntry]] = [:]
         for (user, reply) in zip(missing, replies) {
-            fetched[user] = LivePresenceService.entries(reply)
+            fetched[user] = RouteEntry.entries(reply)
         }
         cache.store(fetched, fetchedAt: generation)
         return found.merging(fetched) { _, new in new }
