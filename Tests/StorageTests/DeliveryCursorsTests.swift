@@ -173,4 +173,16 @@ struct DeliveryCursorsTests {
         #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == g + d + g2)
         #expect(try await db.mailbox(of: 2, after: 0, limit: 2).map(\.id) == g)
     }
+
+    @Test("a member's own group message pushed to their other session in ack mode awaits the ack, and ACK clears it")
+    func ackOfOwnGroupMessage() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let own = try await db.groupMessages(1, from: 2, in: group)
+        try await db.pushed(own, of: group, to: 2, state: .awaitingAck)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == own)
+        #expect(try await db.acknowledge(own, of: 2) == 1)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).isEmpty)
+        #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).isEmpty, "SYNC: not addressed to its sender")
+    }
 }
