@@ -5,8 +5,9 @@ extension AppDatabase {
     ///
     /// Every schema change is a new migration, registered after the last one,
     /// with a test that upgrades a v1 database holding data and reads it
-    /// back through the public API. A registered migration is never edited:
-    /// files in use have run it.
+    /// back through the public API: `SchemaV1Database` in StorageTests builds
+    /// one, `expectSchemaV1DataReadsBack` reads it. A registered migration is
+    /// never edited: files in use have run it.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createSchemaV1)
