@@ -1,7 +1,7 @@
 /// The file holds schema steps this build does not know, so its tables are
 /// not the ones this code reads: it was made by a development build from
 /// before the v1 schema (whose steps were folded into v1 before the first
-/// release), or by a newer mpimd. Nothing is changed in it.
+/// release), or by a newer mpimd. No migration runs on it.
 public struct UnknownSchemaError: Error, Equatable, CustomStringConvertible {
     /// The unknown steps, sorted.
     public var unknown: [String]
