@@ -181,45 +181,54 @@ extension AppDatabase {
     }
 
     /// Acknowledges messages for a user: they count as delivered. Returns
-    /// how many of the ids are messages addressed to that user.
+    /// how many of the ids are messages addressed to that user, or pushed to
+    /// one of their sessions in ack mode: a group message is also pushed to
+    /// its sender's other sessions, though it is not addressed to the sender.
     public func acknowledge(_ messages: [MessageID], of user: UserID) async throws -> Int {
         try await writer.write { db in
             let ids = Array(Set(messages))
             let placeholders = databaseQuestionMarks(count: ids.count)
-            let inMailbox = try Set(MessageID.fetchAll(
+            let pushedForAck = try Set(MessageID.fetchAll(
                 db, sql: "SELECT messageID FROM mailbox WHERE userID = ? AND messageID IN (\(placeholders))",
                 arguments: StatementArguments([user] + ids)))
             let stretches = try DeliveryCursors.addressedStretches(to: user, db)
-            let addressed = try Row.fetchAll(
+            let receipts = try Row.fetchAll(
                 db, sql: "SELECT id, recipientID, groupID, senderID FROM message WHERE id IN (\(placeholders))",
                 arguments: StatementArguments(ids)
             ).compactMap { row -> MailboxReceipt? in
                 let id: MessageID = row[0]
-                let stream: DeliveryStream
-                if let group: GroupID = row[2] {
-                    stream = .group(group)
-                } else if let recipient: UserID = row[1], recipient == user {
-                    stream = .direct(user)
-                } else {
-                    return nil
-                }
-                guard stream.owes(from: row[3], to: user),
-                      stretches.contains(where: { $0.stream == stream && id > $0.after && id <= ($0.through ?? .max) })
+                let group: GroupID? = row[2]
+                guard pushedForAck.contains(id)
+                    || Self.isAddressed(id, in: group, recipient: row[1], sender: row[3], to: user, stretches)
                 else { return nil }
-                return MailboxReceipt(user: user, message: id, state: .delivered, group: row[2])
+                return MailboxReceipt(user: user, message: id, state: .delivered, group: group)
             }
-            // Rows from before the cursors, and ack-mode rows, are in the mailbox.
-            let older = inMailbox.subtracting(addressed.map(\.message)).map {
-                MailboxReceipt(user: user, message: $0, state: .delivered)
-            }
-            try Self.record(addressed + older, in: db)
-            return inMailbox.union(addressed.map(\.message)).count
+            try Self.record(receipts, in: db)
+            return receipts.count
         }
     }
 
-    /// Takes up to `limit` of the messages PULL owes the user (undelivered or
-    /// awaiting an ack; 1:1 and group), oldest first, and marks them
-    /// delivered in the same transaction.
+    /// Whether a message lies in one of the stretches addressed to the user
+    /// (`DeliveryCursors.addressedStretches`).
+    private static func isAddressed(
+        _ id: MessageID, in group: GroupID?, recipient: UserID?, sender: UserID, to user: UserID,
+        _ stretches: [DeliveryCursors.Stretch]
+    ) -> Bool {
+        let stream: DeliveryStream
+        if let group {
+            stream = .group(group)
+        } else if recipient == user {
+            stream = .direct(user)
+        } else {
+            return false
+        }
+        return stream.owes(from: sender, to: user)
+            && stretches.contains { $0.stream == stream && id > $0.after && id <= ($0.through ?? .max) }
+    }
+
+    /// Takes up to `limit` of the messages PULL owes the user (past their
+    /// delivery cursors, in their backlog ranges, or awaiting an ack; 1:1 and
+    /// group), oldest first, and marks them delivered in the same transaction.
     public func takeInbox(of user: UserID, limit: Int) async throws -> [ChatMessage] {
         try await writer.write { db in
             let fromMailbox = try MessageRecord.fetchAll(
@@ -265,17 +274,9 @@ extension AppDatabase {
     /// first, whatever its delivery state (SYNC: each device keeps its own cursor).
     public func mailbox(of user: UserID, after: MessageID, limit: Int) async throws -> [ChatMessage] {
         try await writer.read { db in
-            let fromMailbox = try MessageRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
-                    WHERE mailbox.userID = ? AND mailbox.messageID > ?
-                    ORDER BY mailbox.messageID LIMIT ?
-                    """,
-                arguments: [user, after, limit])
-            let fromCursors = try DeliveryCursors.messages(
-                in: DeliveryCursors.addressedStretches(to: user, db), to: user, after: after, limit: limit, db)
-            return (fromMailbox + fromCursors).oldestFirst(limit: limit).map(\.chatMessage)
+            try DeliveryCursors.messages(
+                in: DeliveryCursors.addressedStretches(to: user, db), to: user, after: after, limit: limit, db
+            ).map(\.chatMessage)
         }
     }
 

@@ -17,8 +17,6 @@ import MPIMCore
 ///
 /// A message pushed to a session in ack mode gets a `mailbox` row
 /// (`awaitingAck`), so PULL, ACK and the re-push at login find it there.
-/// Messages stored before schema v5 (groups) and v6 (1:1) kept their mailbox
-/// rows, which are read as before.
 enum DeliveryCursors {
     /// The newest message id stored: a new membership starts after it.
     static func newestMessageID(_ db: Database) throws -> MessageID {
@@ -96,7 +94,7 @@ enum DeliveryCursors {
 
     /// A receipt for a message the cursor has passed: it was pulled already,
     /// or it sits in a backlog range (taken out of it now), or it has a
-    /// mailbox row (awaiting an ack, or from before the cursors) that moves forward.
+    /// mailbox row awaiting an ack that moves forward.
     private static func recordLate(
         _ message: MessageID, state: MailboxState, of user: UserID, in stream: DeliveryStream, _ db: Database
     ) throws {

@@ -76,10 +76,11 @@ extension Sequence<MessageRecord> {
     }
 }
 
-/// Where a message stands for one recipient.
+/// What a push did for its recipient (`MailboxReceipt`), and the state of a
+/// `mailbox` row: a message pushed to a session in ack mode has one. A
+/// message that reached no session has neither: it is past its recipient's
+/// delivery cursor, or in a backlog range (`DeliveryCursors`).
 public enum MailboxState: Int, Sendable {
-    /// Reached no session yet: PULL returns it.
-    case undelivered = 0
     /// Pushed to a session in ack mode and not acknowledged yet: PULL returns
     /// it, and it is pushed again when a session of the user logs in.
     case awaitingAck = 1

@@ -97,35 +97,4 @@ struct ConversationDaysTests {
         #expect(pairs == [10, 12, 13])
         #expect(try await db.conversation(between: 2, and: 1, before: nil, limit: 10).map(\.id) == ids)
     }
-
-    @Test("the v7 migration gives messages stored before it their days")
-    func migration() async throws {
-        let path = try createdScratchDatabasePath()
-        let pool = try DatabasePool(path: path)
-        try AppDatabase.migrator.migrate(pool, upTo: "v6: 1:1 delivery cursors")
-        // Days 5, 7, 6 (a clock gone back), 9; pairs 1-2 and 1-3.
-        let plan = [(1, 2, 5), (2, 1, 5), (1, 3, 7), (3, 1, 6), (1, 2, 6), (2, 1, 9), (1, 3, 9), (1, 2, 9)]
-        let all = try await pool.write { db in
-            for user in 1...3 {
-                try db.execute(sql: "INSERT INTO user (name, passwordHash, createdAt) VALUES (?, 'h', 0)", arguments: ["u\(user)"])
-            }
-            return try plan.map { sender, recipient, day in
-                let message = DatedMessage(sender: UserID(sender), recipient: UserID(recipient), day: Int64(day))
-                return (id: try insertRawMessage(message, createdAt: message.day * ConversationDays.millisecondsPerDay, db),
-                        message: message)
-            }
-        }
-        let db = try AppDatabase(pool)
-        let firstIDs = try await db.writer.read { try Int64.fetchAll($0, sql: "SELECT firstMessageID FROM conversationDay ORDER BY day") }
-        #expect(firstIDs == firstIDs.sorted() && firstIDs.first == 0, "days start in id order, the first at 0")
-        for (user, peer) in [(UserID(1), UserID(2)), (1, 3), (2, 3)] {
-            for before in [nil, all[4].id, all[6].id] {
-                let history = try await db.conversation(between: user, and: peer, before: before, limit: 3)
-                #expect(history.map(\.id) == expectedConversation(all, user, peer, before: before, limit: 3))
-            }
-        }
-        // New messages go on from the migrated days.
-        let later = try await db.storedMessages([OutgoingMessage(sender: 3, recipient: 2, text: "now")])
-        #expect(try await db.conversation(between: 2, and: 3, before: nil, limit: 5).map(\.id) == [later[0].message.id])
-    }
 }

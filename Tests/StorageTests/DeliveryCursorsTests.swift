@@ -174,31 +174,15 @@ struct DeliveryCursorsTests {
         #expect(try await db.mailbox(of: 2, after: 0, limit: 2).map(\.id) == g)
     }
 
-    @Test("a file from before the cursors keeps its mailbox rows: pulled once, synced once, receipts still apply")
-    func migration() async throws {
-        let path = try createdScratchDatabasePath()
-        let old = try DatabaseQueue(path: path)
-        try AppDatabase.migrator.migrate(old, upTo: "v4: health probe")
-        try await old.write { db in
-            for user in 1...2 {
-                try db.execute(sql: "INSERT INTO user (id, name, passwordHash, createdAt) VALUES (?, ?, 'h', 0)",
-                               arguments: [user, "u\(user)"])
-            }
-            try db.execute(sql: "INSERT INTO chatGroup (id, name, description, creatorID, createdAt) VALUES (1, 'g', '', 1, 0)")
-            try db.execute(sql: "INSERT INTO groupMember (groupID, userID, joinedAt) VALUES (1, 1, 0), (1, 2, 0)")
-            try db.execute(sql: "INSERT INTO message (id, senderID, groupID, text, createdAt) VALUES (7, 1, 1, 'old', 0)")
-            try db.execute(sql: "INSERT INTO message (id, senderID, recipientID, text, createdAt) VALUES (8, 1, 2, 'old 1:1', 0)")
-            try db.execute(sql: "INSERT INTO message (id, senderID, recipientID, text, createdAt) VALUES (9, 1, 2, 'pushed', 0)")
-            try db.execute(sql: "INSERT INTO mailbox (userID, messageID, state) VALUES (2, 7, 0), (2, 8, 0), (2, 9, 0)")
-        }
-        try old.close()
-        let db = try AppDatabase.open(.init(path: path))
-        try await db.record([MailboxReceipt(user: 2, message: 9, state: .delivered)])
-        let new = try await db.groupMessages(1, from: 1, in: 1)
-        let direct = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "new 1:1")]).map(\.message.id)
-        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).map(\.id) == [7, 8, 9] + new + direct)
-        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [7, 8] + new + direct)
+    @Test("a member's own group message pushed to their other session in ack mode awaits the ack, and ACK clears it")
+    func ackOfOwnGroupMessage() async throws {
+        let (db, group) = try await databaseWithGroup()
+        let own = try await db.groupMessages(1, from: 2, in: group)
+        try await db.pushed(own, of: group, to: 2, state: .awaitingAck)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).map(\.id) == own)
+        #expect(try await db.acknowledge(own, of: 2) == 1)
+        #expect(try await db.awaitingAck(of: 2, limit: 10).isEmpty)
         #expect(try await db.takeInbox(of: 2, limit: 10).isEmpty)
-        #expect(try await db.conversation(between: 1, and: 2, before: nil, limit: 10).map(\.id) == [8, 9] + direct)
+        #expect(try await db.mailbox(of: 2, after: 0, limit: 10).isEmpty, "SYNC: not addressed to its sender")
     }
 }

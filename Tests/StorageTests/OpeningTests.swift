@@ -47,4 +47,36 @@ struct OpeningTests {
         // Once free, it opens.
         _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)))
     }
+
+    @Test("a file from a development build before the v1 schema is refused with what to do, and left unchanged")
+    func developmentSchema() throws {
+        let path = try createdScratchDatabasePath()
+        let old = try DatabaseQueue(path: path)
+        let steps = ["v1: users, messages, inbox", "v2: friends, groups", "v7: 1:1 history by conversation days"]
+        try old.write { db in
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            for step in steps {
+                try db.execute(sql: "INSERT INTO grdb_migrations VALUES (?)", arguments: [step])
+            }
+            try db.execute(sql: "CREATE TABLE user (id INTEGER PRIMARY KEY, name TEXT)")
+        }
+        #expect(throws: UnknownSchemaError(unknown: steps.sorted(), holdsV1: false)) {
+            _ = try AppDatabase.open(.init(path: path))
+        }
+        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path)) }
+        #expect(error?.description.hasPrefix("it was made by a development build of mpimd before the v1 schema") == true)
+        #expect(error?.description.hasSuffix("move the file away to start with an empty database") == true)
+        let applied = try old.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY 1") }
+        #expect(applied == steps.sorted())
+    }
+
+    @Test("a file with a schema step this build does not know is refused as a newer version's")
+    func newerSchema() async throws {
+        let path = scratchDatabasePath()
+        let database = try AppDatabase.open(.init(path: path))
+        try await database.writer.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v2: later')") }
+        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path)) }
+        #expect(error == UnknownSchemaError(unknown: ["v2: later"], holdsV1: true))
+        #expect(error?.description.hasPrefix("it was made by a newer mpimd") == true)
+    }
 }
