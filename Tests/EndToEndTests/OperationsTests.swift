@@ -127,11 +127,13 @@ func httpGet(port: Int, path: String) throws -> HTTPResponse {
     try httpRequest(port: port, method: "GET", path: path, token: nil)
 }
 
-/// One HTTP/1.1 request over a raw socket; the server closes after answering.
+/// One HTTP/1.1 request over a raw socket, read until the server closes the
+/// connection as the request asks (`Connection: close`).
 func httpRequest(port: Int, method: String, path: String, token: String?, body: String = "") throws -> HTTPResponse {
     let socket = try RawSocket(port: port)
     defer { socket.close() }
-    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    request += "Content-Length: \(body.utf8.count)\r\n"
     if let token { request += "Authorization: Bearer \(token)\r\n" }
     try socket.send(request + "\r\n" + body)
     let raw = socket.readAll(within: .seconds(5))
