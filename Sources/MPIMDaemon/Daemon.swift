@@ -112,14 +112,14 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             }
         })
 
-    let operations = OperationsServer(
-        configuration: listeners.httpConfiguration, listener: listeners.http,
-        router: OperationsRouter(
+    let operations = HTTPListenerService(server: OperationsServer(
+        reservation: listeners.http,
+        routes: OperationsRoutes(
             backend: DaemonOperations(
                 gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
                 presence: presence, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
-        logger: moduleLogger("operations"))
+        logger: moduleLogger("operations")))
 
     let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))
     let group = ServiceGroup(

@@ -5,12 +5,14 @@ import Gateway
 import NIOCore
 import NIOPosix
 import Operations
+import ServiceLifecycle
 
-/// The daemon's two listening sockets, bound before anything else starts.
+/// The daemon's two listening addresses, bound before anything else starts:
+/// the gateway's socket, and the HTTP address held for Hummingbird (see
+/// `AddressReservation`).
 struct Listeners {
     let gateway: GatewayListener
-    let http: OperationsServer.Listener
-    let httpConfiguration: OperationsServer.Configuration
+    let http: AddressReservation
 
     /// Binds the gateway's address, then the HTTP one; on failure nothing
     /// stays bound and the error names the listener and the address.
@@ -23,29 +25,41 @@ struct Listeners {
         } catch {
             throw ListenerError(listener: "gateway", address: gatewayAddress, cause: error)
         }
-        let httpConfiguration = OperationsServer.Configuration(
-            host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort)
+        let httpAddress = Address(host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort)
         do {
-            let http = try await OperationsServer.bind(httpConfiguration, group: group)
-            return Listeners(gateway: gateway, http: http, httpConfiguration: httpConfiguration)
+            let http = try await AddressReservation.bind(host: httpAddress.host, port: httpAddress.port, group: group)
+            return Listeners(gateway: gateway, http: http)
         } catch {
             await gateway.close()
-            throw ListenerError(
-                listener: "http", address: Address(host: httpConfiguration.host, port: httpConfiguration.port),
-                cause: error)
+            throw ListenerError(listener: "http", address: httpAddress, cause: error)
         }
     }
 
     /// Closes both (a daemon that failed to start).
     func close() async {
         await gateway.close()
-        try? await http.channel.close()
+        await http.release()
     }
 
     struct Address: CustomStringConvertible {
         var host: String
         var port: Int
         var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+}
+
+/// The operations server, a failure of Hummingbird's own bind named the way
+/// a start-up one is: `http listener 127.0.0.1:8080: address already in use`.
+struct HTTPListenerService: Service {
+    let server: OperationsServer
+
+    func run() async throws {
+        do {
+            try await server.run()
+        } catch let error as OperationsServer.BindError {
+            throw ListenerError(listener: "http", address: Listeners.Address(host: error.host, port: error.port),
+                                cause: error.cause)
+        }
     }
 }
 

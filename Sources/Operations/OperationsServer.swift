@@ -1,123 +1,75 @@
+import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
-/// The HTTP listener for operators: metrics, health, admin. One request per
-/// connection (answered with `Connection: close`), bodies capped.
-public final class OperationsServer: Service {
-    public struct Configuration: Sendable {
+/// The HTTP listener for operators: `OperationsRoutes` on a Hummingbird
+/// `Application`, which runs as a service of the daemon's group (keep-alive,
+/// graceful shutdown and HTTP parsing are Hummingbird's).
+public struct OperationsServer: Service {
+    /// Hummingbird's bind of the reserved address failed (the port was taken
+    /// in the instant between release and bind): nothing was served.
+    public struct BindError: Error {
         public var host: String
-        /// 0 picks a free port (logged).
         public var port: Int
-        /// Largest request body accepted.
-        public var maxBodyBytes: Int
-
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 * 1024) {
-            self.host = host
-            self.port = port
-            self.maxBodyBytes = maxBodyBytes
-        }
+        public var cause: any Error
     }
 
-    /// The bound socket; connections wait in it until `run()` serves them.
-    public typealias Listener = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    /// How long a keep-alive connection may sit idle before it is closed.
+    static let idleTimeout: TimeAmount = .seconds(60)
 
-    private let configuration: Configuration
-    private let listener: Listener
-    private let router: OperationsRouter
+    private let reservation: AddressReservation
+    private let routes: OperationsRoutes
     private let logger: Logger
 
-    /// Binds `configuration`'s address. Throws NIO's error when it cannot be
-    /// bound or resolved.
-    public static func bind(_ configuration: Configuration, group: any EventLoopGroup) async throws -> Listener {
-        try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
-    }
-
-    public init(configuration: Configuration, listener: Listener, router: OperationsRouter, logger: Logger) {
-        self.configuration = configuration
-        self.listener = listener
-        self.router = router
+    public init(reservation: AddressReservation, routes: OperationsRoutes, logger: Logger) {
+        self.reservation = reservation
+        self.routes = routes
         self.logger = logger
     }
 
-    /// The port bound.
-    public var port: Int { listener.channel.localAddress?.port ?? configuration.port }
-
     public func run() async throws {
-        let server = listener
-        logger.info("http listening on \(configuration.host):\(port) (\(router.endpoints))")
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { connections in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
-    }
-
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let listening = ListeningFlag()
+        let (host, endpoints, logger) = (reservation.host, routes.endpoints, logger)
+        var application = Application(
+            router: routes.router(),
+            server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
+            configuration: .init(address: .hostname(host, port: reservation.port)),
+            onServerRunning: { channel in
+                listening.set()
+                logger.info("http listening on \(host):\(channel.localAddress?.port ?? 0) (\(endpoints))")
+            },
+            logger: Self.quieted(logger))
+        // The last thing before Hummingbird binds: the shortest window in
+        // which another process could take the port.
+        application.beforeServerStarts { [reservation] in await reservation.release() }
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var body = ByteBuffer()
-                for try await part in inbound {
-                    switch part {
-                    case .head(let requestHead):
-                        head = requestHead
-                    case .body(var chunk):
-                        guard body.readableBytes + chunk.readableBytes <= configuration.maxBodyBytes else {
-                            try await write(.init(status: 413, contentType: "application/json",
-                                                  body: "{\"error\":\"body too large\"}\n"), to: outbound)
-                            return
-                        }
-                        body.writeBuffer(&chunk)
-                    case .end:
-                        guard let head else { return }
-                        let request = OperationsRequest(
-                            method: head.method.rawValue, uri: head.uri,
-                            authorization: head.headers.first(name: "authorization"),
-                            body: String(buffer: body))
-                        let response = await router.respond(to: request)
-                        try await write(response, to: outbound)
-                        return
-                    }
-                }
-            }
-        } catch {
-            logger.debug("http connection failed", metadata: ["error": "\(error)"])
+            try await application.run()
+        } catch let error where !listening.isSet {
+            await reservation.release()
+            throw BindError(host: host, port: reservation.port, cause: error)
         }
     }
 
-    private func write(_ response: OperationsResponse,
-                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
-        let bytes = ByteBuffer(string: response.body)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(bytes.readableBytes))
-        if let allow = response.allow { headers.add(name: "Allow", value: allow) }
-        headers.add(name: "Connection", value: "close")
-        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
-        try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(bytes)), .end(nil)])
+    /// Hummingbird's logger: ours at notice or above. Its info lines repeat
+    /// ours in other words, and one, `Server started and listening on
+    /// 127.0.0.1:8080`, reads as the gateway's `listening on` line to anyone
+    /// (or any script) looking for that; its warnings and errors still show.
+    private static func quieted(_ logger: Logger) -> Logger {
+        var quieted = logger
+        quieted.logLevel = max(logger.logLevel, .notice)
+        return quieted
     }
 }
 
-extension OperationsRouter {
-    /// What the listener serves, as its start-up line says it.
-    var endpoints: String {
-        admin == nil ? "metrics, healthz; admin API off: no [http] admin_token" : "metrics, healthz, admin"
+/// Whether the server came up, set from Hummingbird's `onServerRunning`.
+private final class ListeningFlag: Sendable {
+    private let value = Mutex(false)
+
+    var isSet: Bool { value.withLock { $0 } }
+
+    func set() {
+        value.withLock { $0 = true }
     }
 }

@@ -111,6 +111,27 @@ struct OperationsTests {
                 #expect(response.status == 405 && response.headers["allow"] == allow, "\(method) \(path): \(response)")
             }
             #expect(try httpRequest(port: http, method: "POST", path: "/nowhere", token: nil).status == 404)
+            #expect(try httpRequest(port: http, method: "GET", path: "//admin/online", token: nil).status == 401)
+        }
+    }
+
+    @Test("a broadcast body over 64 KiB is 413; a connection serves requests until the client closes it")
+    func bodyCapAndKeepAlive() async throws {
+        var config = DaemonConfig()
+        config["http", "admin_token"] = "s3cret"
+        try await withCluster(config: config) { cluster in
+            let http = try #require(await cluster.daemons[0].httpPort())
+            let large = try httpRequest(port: http, method: "POST", path: "/admin/broadcast", token: "s3cret",
+                                        body: String(repeating: "x", count: 64 * 1024 + 1))
+            #expect(large.status == 413 && large.body == #"{"error":"body too large"}"#, "\(large)")
+
+            let socket = try RawSocket(port: http)
+            defer { socket.close() }
+            try socket.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            + "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let answers = socket.readAll(within: .seconds(5))
+            #expect(answers.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 3, "\(answers.prefix(400))")
+            #expect(answers.contains(#""status":"ok""#) && answers.contains("mpim_connections_open"))
         }
     }
 }
@@ -127,11 +148,13 @@ func httpGet(port: Int, path: String) throws -> HTTPResponse {
     try httpRequest(port: port, method: "GET", path: path, token: nil)
 }
 
-/// One HTTP/1.1 request over a raw socket; the server closes after answering.
+/// One HTTP/1.1 request over a raw socket, read until the server closes the
+/// connection as the request asks (`Connection: close`).
 func httpRequest(port: Int, method: String, path: String, token: String?, body: String = "") throws -> HTTPResponse {
     let socket = try RawSocket(port: port)
     defer { socket.close() }
-    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    request += "Content-Length: \(body.utf8.count)\r\n"
     if let token { request += "Authorization: Bearer \(token)\r\n" }
     try socket.send(request + "\r\n" + body)
     let raw = socket.readAll(within: .seconds(5))
