@@ -112,11 +112,18 @@ let package = Package(
             ]
         ),
 
+        // The line protocol's codec, one for all who speak it (gateway, client, bench,
+        // tests): framing lines off a byte stream and reading fields of server lines.
+        .target(
+            name: "MPIMLineCodec",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // The TCP line protocol.
         .target(
             name: "Gateway",
             dependencies: [
-                "MPIMCore", "MPIMServices",
+                "MPIMCore", "MPIMServices", "MPIMLineCodec",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,6 +229,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MPIMLineCodecTests",
+            dependencies: [
+                "MPIMLineCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Logging
 import MPIMCore
+import MPIMLineCodec
 import MPIMServices
 import NIOCore
 import NIOPosix

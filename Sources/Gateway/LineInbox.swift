@@ -1,5 +1,6 @@
 import Logging
 import MPIMCore
+import MPIMLineCodec
 import NIOCore
 import Synchronization
 

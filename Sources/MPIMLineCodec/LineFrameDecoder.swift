@@ -2,7 +2,12 @@ import NIOCore
 
 /// Splits the byte stream into lines ended by `\n`, dropping one `\r` before
 /// it (telnet, Windows netcat). A line longer than `maxLineBytes` without its
-/// newline is an error, so a client can never make us buffer more than that.
+/// newline is an error, so the peer can never make us buffer more than that.
+///
+/// The one framing of the protocol (PROTOCOL.md "Transport"): the gateway reads
+/// commands with it, and the client, the bench and the tests read the server's
+/// lines with it. Every byte but the `\n` (and that one `\r`) is kept, NUL and
+/// invalid UTF-8 included: what a line means is for the reader to decide.
 public struct LineFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
