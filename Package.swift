@@ -175,6 +175,7 @@ let package = Package(
         .target(
             name: "MPIMClient",
             dependencies: [
+                "MPIMLineCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -15,11 +15,12 @@ public enum ConnectionEvent: Sendable, Equatable {
 }
 
 /// Writes commands and matches the lines that come back to them (through a
-/// `ReplyRouter`); pushes and stray lines go to `events`. Lives on the
+/// `ReplyRouter`); pushes and stray lines go to `events`. Lines are read as
+/// UTF-8, an invalid sequence becoming U+FFFD rather than failing. Lives on the
 /// channel's event loop; when the channel closes every waiter fails with
 /// `connectionClosed` and `events` ends.
 final class ConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = String
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutboundCommand
     typealias OutboundOut = ByteBuffer
 
@@ -32,7 +33,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch router.route(unwrapInboundIn(data)) {
+        switch router.route(String(buffer: unwrapInboundIn(data))) {
         case .reply(let promise, let reply): promise.succeed(reply)
         case .data: break
         case .push(let push, let line): events.yield(.push(push, line: line))

@@ -1,3 +1,4 @@
+import MPIMLineCodec
 import NIOCore
 import NIOPosix
 
@@ -33,7 +34,7 @@ public final class MPIMConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(ServerLineDecoder(maxLineBytes: maxLineBytes)),
+                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)),
                             ConnectionHandler(greeting: greetingPromise, events: sink))
                     }
                 }

@@ -192,7 +192,7 @@ public actor ReconnectingSession {
                 if ["auth failed", "auth locked", "no such user"].contains(login.text) { memory.forget() }
                 return
             }
-            memory.loggedInAgain(uid: login.fields["uid"].flatMap { Int64($0) })
+            memory.loggedInAgain(uid: login.field("uid").flatMap { Int64($0) })
             var restored: String?
             if let status = memory.status, try await connection.request("STATUS \(status)", timeout: timeout).isOK {
                 restored = status

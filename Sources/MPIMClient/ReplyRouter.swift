@@ -51,7 +51,7 @@ public struct ReplyRouter<Token> {
             let waiter = popHead()
             return .reply(waiter.token, ServerReply(data: waiter.data, final: line))
         }
-        let word = splitWord(line).word
+        let word = String(firstWord(line))
         if head < waiters.count, waiters[head].shape.dataWords.contains(word) {
             waiters[head].data.append(line)
             return .data

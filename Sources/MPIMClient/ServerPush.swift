@@ -1,3 +1,5 @@
+import MPIMLineCodec
+
 /// A line the server writes on its own (`MSG`, `GMSG`, `PRESENCE`, `KICKED`),
 /// also the shape of the data lines of `PULL`, `HISTORY`, `GHISTORY` and `SYNC`.
 public enum ServerPush: Sendable, Equatable {
@@ -13,24 +15,24 @@ public enum ServerPush: Sendable, Equatable {
     /// The words a push line starts with.
     public static let words: Set<String> = ["MSG", "GMSG", "PRESENCE", "KICKED"]
 
-    /// Parses one push line; nil when it is not a well-formed push.
+    /// Parses one push line; nil when it is not a well-formed push (a field it
+    /// needs is missing or not a number). Fields are read as `field` reads them,
+    /// so a word it does not know is skipped, whether `key=value` or not.
     public init?(line: String) {
-        let (word, rest) = splitWord(line)
-        switch word {
-        case "MSG", "GMSG":
-            guard let fields = FieldList(rest, lastField: "text"),
-                  let id = fields.int("id"), let from = fields.int("from"), let text = fields["text"] else { return nil }
-            let group = fields.int("group")
-            if word == "GMSG" && group == nil { return nil }
-            let message = ChatMessage(id: id, group: word == "GMSG" ? group : nil, from: from,
-                                      timestamp: fields.int("ts") ?? 0, text: text)
-            self = word == "MSG" ? .message(message) : .groupMessage(message)
+        func int(_ key: String) -> Int64? { field(line, key).flatMap { Int64($0) } }
+        switch firstWord(line) {
+        case "MSG":
+            guard let id = int("id"), let from = int("from"), let text = field(line, "text") else { return nil }
+            self = .message(ChatMessage(id: id, from: from, timestamp: int("ts") ?? 0, text: text))
+        case "GMSG":
+            guard let id = int("id"), let group = int("group"), let from = int("from"),
+                  let text = field(line, "text") else { return nil }
+            self = .groupMessage(ChatMessage(id: id, group: group, from: from, timestamp: int("ts") ?? 0, text: text))
         case "PRESENCE":
-            guard let fields = FieldList(rest, lastField: nil),
-                  let uid = fields.int("uid"), let status = fields["status"] else { return nil }
+            guard let uid = int("uid"), let status = field(line, "status") else { return nil }
             self = .presence(uid: uid, status: status)
         case "KICKED":
-            guard let fields = FieldList(rest, lastField: "reason"), let reason = fields["reason"] else { return nil }
+            guard let reason = field(line, "reason") else { return nil }
             self = .kicked(reason: reason)
         default:
             return nil
@@ -57,33 +59,7 @@ public struct ChatMessage: Sendable, Equatable {
     }
 }
 
-/// `key=value` fields separated by single spaces; `lastField`, when it comes,
-/// runs to the end of the line (`text=` keeps its spaces). Unknown keys are kept,
-/// so fields the server may add later do not break parsing.
-struct FieldList {
-    private var values: [String: String] = [:]
-
-    init?(_ text: Substring, lastField: String?) {
-        var rest = text
-        while !rest.isEmpty {
-            if let lastField, rest.hasPrefix(lastField + "=") {
-                values[lastField] = String(rest.dropFirst(lastField.count + 1))
-                return
-            }
-            let token = rest.prefix { $0 != " " }
-            rest = rest.dropFirst(token.count).drop { $0 == " " }
-            guard let equals = token.firstIndex(of: "=") else { return nil }
-            values[String(token[..<equals])] = String(token[token.index(after: equals)...])
-        }
-    }
-
-    subscript(key: String) -> String? { values[key] }
-
-    func int(_ key: String) -> Int64? { values[key].flatMap { Int64($0) } }
-}
-
-/// The first space-separated word and what follows the space after it.
-func splitWord(_ line: String) -> (word: String, rest: Substring) {
-    guard let space = line.firstIndex(of: " ") else { return (line, "") }
-    return (String(line[..<space]), line[line.index(after: space)...])
+/// The line up to its first space: the push word (`MSG`) or the reply's `+OK`.
+func firstWord(_ line: String) -> Substring {
+    line.prefix { $0 != " " }
 }

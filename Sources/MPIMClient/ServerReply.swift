@@ -1,3 +1,5 @@
+import MPIMLineCodec
+
 /// The complete answer to one command: its data lines (if the command has
 /// any) and the final `+OK …` / `-ERR …` line.
 public struct ServerReply: Sendable, Equatable {
@@ -21,14 +23,9 @@ public struct ServerReply: Sendable, Equatable {
         return final
     }
 
-    /// The `key=value` words of the final line (`uid`, `msg_id`, `count`, …).
-    public var fields: [String: String] {
-        var fields: [String: String] = [:]
-        for word in text.split(separator: " ") {
-            guard let equals = word.firstIndex(of: "=") else { continue }
-            fields[String(word[..<equals])] = String(word[word.index(after: equals)...])
-        }
-        return fields
+    /// The value of `key=` in the final line (`uid`, `msg_id`, `count`, …).
+    public func field(_ key: String) -> String? {
+        MPIMLineCodec.field(final, key)
     }
 
     /// The data lines parsed as messages; lines that do not parse are left out.

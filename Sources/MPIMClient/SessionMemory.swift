@@ -39,7 +39,7 @@ public struct SessionMemory: Sendable, Equatable {
         case "LOGIN" where words.count >= 3, "REGISTER" where words.count >= 3:
             credentials = Credentials(username: words[1], password: words[2],
                                       device: command == "LOGIN" && words.count >= 4 ? words[3] : nil)
-            uid = reply.fields["uid"].flatMap { Int64($0) }
+            uid = reply.field("uid").flatMap { Int64($0) }
             status = nil
         case "LOGOUT":
             forget()

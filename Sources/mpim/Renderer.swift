@@ -56,19 +56,18 @@ struct Renderer: Sendable {
             return (reply.data + [reply.final]).map(clean)
         }
         guard reply.isOK else { return [error(reply.text)] }
-        let fields = reply.fields
         let text = reply.text
         switch request {
         case .register(let username, _):
-            return [success("registered and logged in as \(username) (\(fields["uid"] ?? "?"))")]
+            return [success("registered and logged in as \(username) (\(reply.field("uid") ?? "?"))")]
         case .login(let username, _, _):
-            return [success("logged in as \(username) (\(fields["uid"] ?? "?"))")]
+            return [success("logged in as \(username) (\(reply.field("uid") ?? "?"))")]
         case .logout:
             return [success("logged out")]
         case .send(let uid, _):
-            return [success("sent msg \(fields["msg_id"] ?? "?") to \(user(uid))")]
+            return [success("sent msg \(reply.field("msg_id") ?? "?") to \(user(uid))")]
         case .sendGroup(let gid, _):
-            return [success("sent msg \(fields["group_msg_id"] ?? "?") to group \(gid)")]
+            return [success("sent msg \(reply.field("group_msg_id") ?? "?") to group \(gid)")]
         case .pull:
             return messages(reply) + [success("pulled \(count(reply.data.count, "message"))")]
         case .history(let uid, _):
@@ -88,9 +87,9 @@ struct Renderer: Sendable {
         case .members(let gid):
             return [success("members of group \(gid): " + list(after: "members:", in: text, as: user))]
         case .createGroup(let name, _):
-            return [success("created group \(fields["group_id"] ?? "?") \"\(name)\"")]
+            return [success("created group \(reply.field("group_id") ?? "?") \"\(name)\"")]
         case .status:
-            return [success("status: \(fields["status"] ?? text)")]
+            return [success("status: \(reply.field("status") ?? text)")]
         case .who:
             let statuses = text.split(separator: " ").compactMap { word -> String? in
                 let parts = word.split(separator: "=", maxSplits: 1)

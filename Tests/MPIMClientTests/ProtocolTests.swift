@@ -40,7 +40,7 @@ struct ReplyRouterTests {
         // SEND has no data lines: a MSG before its reply is a push.
         guard case .push(.message, _) = router.route("MSG id=9 from=3 ts=1 text=live") else { Issue.record("push"); return }
         guard case .reply(1, let sent) = router.route("+OK msg_id=10") else { Issue.record("send reply"); return }
-        #expect(sent.fields["msg_id"] == "10")
+        #expect(sent.field("msg_id") == "10")
         // Now PULL is the oldest: MSG and GMSG lines are its data.
         guard case .data = router.route("MSG id=5 from=3 ts=1 text=old") else { Issue.record("data"); return }
         guard case .data = router.route("GMSG id=6 group=1 from=3 ts=1 text=old") else { Issue.record("data"); return }
