@@ -190,10 +190,12 @@ let package = Package(
             ]
         ),
 
-        // The load generator: speaks only the public line protocol, imports none of the daemon's modules.
+        // The load generator: speaks only the public line protocol, imports none of the daemon's
+        // modules (the line codec is the protocol's, not the daemon's).
         .executableTarget(
             name: "mpim-bench",
             dependencies: [
+                "MPIMLineCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

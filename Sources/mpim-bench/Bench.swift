@@ -42,10 +42,10 @@ struct Bench: Sendable {
     /// REGISTER, or LOGIN when the name is taken (a rerun with the same prefix). Returns the uid.
     func signIn(_ connection: Connection, as username: String) async throws -> Int {
         let reply = try await connection.request("REGISTER \(username) \(server.password)")
-        if let uid = Wire.intField("uid", in: reply) { return uid }
+        if let uid = Wire.okInt("uid", in: reply) { return uid }
         guard reply.hasPrefix("-ERR user exists") else { throw BenchError("REGISTER \(username): \(reply)") }
         let login = try await connection.request("LOGIN \(username) \(server.password)")
-        guard let uid = Wire.intField("uid", in: login) else { throw BenchError("LOGIN \(username): \(login)") }
+        guard let uid = Wire.okInt("uid", in: login) else { throw BenchError("LOGIN \(username): \(login)") }
         return uid
     }
 

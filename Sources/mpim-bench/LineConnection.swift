@@ -1,41 +1,6 @@
+import MPIMLineCodec
 import NIOCore
 import NIOPosix
-
-/// Splits the inbound bytes into `\n`-ended lines (one `\r` before the `\n`
-/// dropped), refusing to buffer more than `maxLineBytes` of an unfinished line.
-struct LineSplitter: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-
-    let maxLineBytes: Int
-    /// Bytes already searched for a newline, so a line arriving in pieces is scanned once.
-    private var searched = 0
-
-    init(maxLineBytes: Int = 1 << 20) {
-        self.maxLineBytes = maxLineBytes
-    }
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let bytes = buffer.readableBytesView
-        guard let end = bytes.dropFirst(searched).firstIndex(of: UInt8(ascii: "\n")) else {
-            searched = bytes.count
-            guard searched <= maxLineBytes else { throw BenchError("a server line is longer than \(maxLineBytes) bytes") }
-            return .needMoreData
-        }
-        searched = 0
-        let length = end - bytes.startIndex
-        let trimmed = length > 0 && bytes[end - 1] == UInt8(ascii: "\r") ? length - 1 : length
-        let line = buffer.getSlice(at: buffer.readerIndex, length: trimmed)!
-        buffer.moveReaderIndex(forwardBy: length + 1)
-        context.fireChannelRead(wrapInboundOut(line))
-        return .continue
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        buffer.clear()  // an unfinished last line is not a reply
-        return .needMoreData
-    }
-}
 
 /// One client connection, driven entirely on its event loop.
 ///
@@ -212,6 +177,10 @@ enum LineKind: Equatable {
 
 /// A connection as the set-up code sees it from any thread: every call hops to its event loop.
 struct Connection: Sendable {
+    /// The longest server line read; a longer one closes the connection, so a broken
+    /// server cannot make the bench buffer without end.
+    static let serverLineLimit = 1 << 20
+
     let channel: any Channel
     let handler: NIOLoopBound<BenchConnection>
 
@@ -226,7 +195,7 @@ struct Connection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(LineSplitter()),
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)),
                         BenchConnection(greeting: greeting, eventLoop: channel.eventLoop))
                 }
             }

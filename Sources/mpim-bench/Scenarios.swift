@@ -87,7 +87,7 @@ extension Bench {
             let connection = try await open(index, port: port(g))
             _ = try await signIn(connection, as: "\(prefix)g\(g)m0")
             let reply = try await connection.request("CREATEGROUP \(prefix)g\(g) mpim-bench")
-            guard let gid = Wire.intField("group_id", in: reply) else { throw BenchError("CREATEGROUP: \(reply)") }
+            guard let gid = Wire.okInt("group_id", in: reply) else { throw BenchError("CREATEGROUP: \(reply)") }
             return Sender(connection: connection, gid: gid)
         }
         let receivers = try await setUp(groups * (members - 1)) { k in

@@ -1,3 +1,4 @@
+import MPIMLineCodec
 import NIOCore
 
 /// The bits of the MPIM line protocol the bench reads and writes.
@@ -5,47 +6,26 @@ enum Wire {
     /// What a gateway answers a line over its per-connection rate.
     static let rateLimitedReply = "-ERR rate limited"
 
-    /// `value` of ` key=value` (or `+OK key=value`) in a reply line, up to the next space.
-    static func field(_ key: String, in line: String) -> Substring? {
-        for word in line.split(separator: " ") where word.hasPrefix(key + "=") {
-            return word.dropFirst(key.count + 1)
-        }
-        return nil
-    }
-
     /// The integer of `key=<n>` in an `+OK` reply.
-    static func intField(_ key: String, in line: String) -> Int? {
+    static func okInt(_ key: String, in line: String) -> Int? {
         guard line.hasPrefix("+OK") else { return nil }
-        return field(key, in: line).flatMap { Int($0) }
+        return intField(line, key)
     }
-
-    private static let textMarker = Array(" text=".utf8)
 
     /// The send time the bench put at the start of a `MSG`/`GMSG` push's text, or nil
     /// for any other line (PRESENCE, KICKED, a message that is not the bench's).
     static func stamp(inPush line: ByteBuffer) -> UInt64? {
         let bytes = line.readableBytesView
         guard bytes.starts(with: "MSG ".utf8) || bytes.starts(with: "GMSG ".utf8) else { return nil }
-        guard let textStart = firstIndex(of: textMarker, in: bytes) else { return nil }
+        guard let text = field(line, "text") else { return nil }
         var value: UInt64 = 0
         var digits = 0
-        for byte in bytes[(textStart + textMarker.count)...] {
+        for byte in text.readableBytesView {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 19 else { break }
             value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
             digits += 1
         }
         return digits > 0 ? value : nil
-    }
-
-    private static func firstIndex(of pattern: [UInt8], in bytes: ByteBufferView) -> ByteBufferView.Index? {
-        var index = bytes.startIndex
-        let last = bytes.endIndex - pattern.count
-        while index <= last {
-            guard let candidate = bytes[index...last].firstIndex(of: pattern[0]) else { return nil }
-            if bytes[candidate...].starts(with: pattern) { return candidate }
-            index = candidate + 1
-        }
-        return nil
     }
 
     /// Appends `value` in decimal without going through a String.

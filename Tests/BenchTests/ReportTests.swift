@@ -106,6 +106,7 @@ struct ReportTests {
         #expect(Wire.stamp(inPush: line("MSG id=3 from=1 ts=1 text=hello 123")) == nil)
         #expect(Wire.stamp(inPush: line("PRESENCE uid=2 status=online")) == nil)
         #expect(Wire.stamp(inPush: line("+OK msg_id=3")) == nil)
+        #expect(Wire.stamp(inPush: line("MSG id=3 from=1 ts=1 text=7 text=9")) == 7)
     }
 
     @Test("a command line carries its stamp and pads the text to the payload size")
@@ -125,10 +126,11 @@ struct ReportTests {
 
     @Test("reply fields: uid and group_id from +OK lines only")
     func replyFields() {
-        #expect(Wire.intField("uid", in: "+OK uid=17") == 17)
-        #expect(Wire.intField("uid", in: "+OK uid=17 device=cli") == 17)
-        #expect(Wire.intField("group_id", in: "+OK group_id=5") == 5)
-        #expect(Wire.intField("uid", in: "-ERR user exists") == nil)
+        #expect(Wire.okInt("uid", in: "+OK uid=17") == 17)
+        #expect(Wire.okInt("uid", in: "+OK uid=17 device=cli") == 17)
+        #expect(Wire.okInt("group_id", in: "+OK group_id=5") == 5)
+        #expect(Wire.okInt("uid", in: "-ERR user exists") == nil)
+        #expect(Wire.okInt("uid", in: "-ERR auth failed uid=3") == nil)
     }
 
     @Test("server lines: replies, pushes and greetings are told apart")
