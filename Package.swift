@@ -208,6 +208,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "MPIMLineCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

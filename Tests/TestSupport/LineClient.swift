@@ -1,3 +1,5 @@
+// Tests read fields of server lines with the codec's `field` / `intField`, as the client does.
+@_exported import MPIMLineCodec
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -8,6 +10,10 @@ import Synchronization
 /// line is a reply. Every wait is bounded and fails with a message.
 public final class LineClient: Sendable {
     public static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
+    /// The longest server line read; a longer one closes the connection. Far above
+    /// any line the daemon writes (a command line is at most 64 KiB), so only a
+    /// server gone wrong meets it, instead of filling the test's memory.
+    static let serverLineLimit = 1 << 24
 
     /// Names the connection in failure messages, e.g. "alice@gateway-1".
     public let label: String
@@ -41,7 +47,9 @@ public final class LineClient: Sendable {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LineSplitter(inbox: inbox))
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)),
+                        InboxFeeder(inbox: inbox))
                 }
             }
             .connect(host: "127.0.0.1", port: port)
@@ -160,23 +168,6 @@ public final class LineClient: Sendable {
     }
 }
 
-/// `key=value` from a line; `text=` runs to the end of the line (like `mpimwire.field`).
-public func field(_ line: String, _ key: String) -> String? {
-    if key == "text" {
-        guard let range = line.range(of: " text=") else { return nil }
-        return String(line[range.upperBound...])
-    }
-    for word in line.split(separator: " ") where word.hasPrefix("\(key)=") {
-        return String(word.dropFirst(key.count + 1))
-    }
-    return nil
-}
-
-/// `field` as an integer.
-public func intField(_ line: String, _ key: String) -> Int? {
-    field(line, key).flatMap { Int($0) }
-}
-
 // MARK: - Plumbing
 
 /// Sorts arriving lines into replies and pushes.
@@ -200,29 +191,19 @@ private final class Inbox: Sendable {
     }
 }
 
-/// Splits the byte stream at `\n`, drops a `\r` before it, decodes UTF-8 with
-/// replacement characters. Lives on the channel's event loop.
-private final class LineSplitter: ChannelInboundHandler {
+/// Hands each line to the inbox as UTF-8, an invalid sequence becoming U+FFFD.
+/// Lives on the channel's event loop.
+private final class InboxFeeder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let inbox: Inbox
-    private var pending: [UInt8] = []
 
     init(inbox: Inbox) {
         self.inbox = inbox
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        pending.append(contentsOf: buffer.readableBytesView)
-        var start = 0
-        while let end = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            var line = pending[start..<end]
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            inbox.deliver(String(decoding: line, as: UTF8.self))
-            start = end + 1
-        }
-        pending.removeFirst(start)
+        inbox.deliver(String(buffer: unwrapInboundIn(data)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
