@@ -11,18 +11,6 @@ private let texts: [String] = [
     "\u{301}e\u{301} 世界 \u{1F44D}\u{1F3FD} \u{200D}\0\u{FEFF}",
 ]
 
-/// The bytes after the first ` text=` of a push or data line (the fields before
-/// it never hold that), compared as bytes: String's == is canonical equivalence.
-private func textBytes(_ line: String) -> [UInt8]? {
-    let bytes = Array(line.utf8)
-    let marker = Array(" text=".utf8)
-    guard bytes.count >= marker.count else { return nil }
-    for start in 0...(bytes.count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker) {
-        return Array(bytes[(start + marker.count)...])
-    }
-    return nil
-}
-
 /// What a line carries: its id and its text's bytes.
 private struct Carried: Equatable, CustomStringConvertible {
     var id: Int?
@@ -30,7 +18,8 @@ private struct Carried: Equatable, CustomStringConvertible {
 
     init(_ line: String) {
         id = intField(line, "id")
-        text = textBytes(line)
+        // Compared as bytes: String's == is canonical equivalence.
+        text = field(line, "text").map { Array($0.utf8) }
     }
 
     init(id: Int, text: String) {

@@ -11,7 +11,7 @@ import Synchronization
 public final class LineClient: Sendable {
     public static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
     /// The longest server line read; a longer one closes the connection. Far above
-    /// any line the daemon writes (a command line is at most 64 KiB), so only a
+    /// any line the daemon writes (a message text fits in a 64 KiB command), so only a
     /// server gone wrong meets it, instead of filling the test's memory.
     static let serverLineLimit = 1 << 24
 
