@@ -75,6 +75,17 @@ struct ImportRulesTests {
         #expect(Self.imports["MPIMCore", default: []].intersection(ours).isEmpty)
     }
 
+    @Test("the client and the bench speak the public protocol: of our modules they import only the line codec")
+    func protocolClients() {
+        let ours = Set(Self.imports.keys)
+        for module in ["MPIMClient", "mpim-bench"] {
+            let wrong = Self.imports[module, default: []].intersection(ours).subtracting(["MPIMLineCodec"])
+            #expect(wrong.isEmpty, "\(module) imports \(wrong.sorted())")
+        }
+        #expect(Self.imports["MPIMLineCodec", default: []].intersection(ours).isEmpty)
+        #expect(Self.imports["mpim-bench", default: []].contains("MPIMLineCodec"), "the table read the bench")
+    }
+
     @Test("only Storage imports GRDB and only RedisClient imports hiredis")
     func libraries() {
         for (module, imported) in Self.imports {
