@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A/B two mpimd builds on fresh daemons, alternating, to tell a change from
+# the machine's run-to-run noise:
+#   scripts/ab-bench.sh <mpimd A> <mpimd B> <rounds> <gateways 1|2> -- <mpim-bench send arguments>
+# e.g. scripts/ab-bench.sh /tmp/mpimd-before .build/release/mpimd 4 1 -- --pairs 64 --window 16 --seconds 4 --warmup 1
+# Each run: a private redis-server and one or two daemons (bcrypt cost 4, no
+# line limit) in a fresh folder on free loopback ports, all stopped by pid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,7p "$0" >&2; exit 64; }
+builds=("$1" "$2"); rounds=$3; gateways=$4; shift 5
+bench=${BENCH_BIN:-$(swift build -c release --show-bin-path)/mpim-bench}
+
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 12000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+    done
+}
+
+run_once() {
+    local mpimd=$1; shift
+    local work pids=() ports=()
+    work=$(mktemp -d /tmp/mpim-ab-XXXXXX)
+    local redis_port; redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
+        --logfile "$work/redis.log" &
+    pids+=($!)
+    for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    printf '[users]\nbcrypt_cost = 4\n[gateway]\nmax_lines_per_second = 10000000\n' >"$work/mpimd.conf"
+    for n in $(seq 1 "$gateways"); do
+        "$mpimd" --config "$work/mpimd.conf" --port 0 --http-port 0 --redis-port "$redis_port" \
+            --db "$work/mpim.db" --gateway-id "ab-$n" >"$work/gw$n.log" 2>&1 &
+        pids+=($!)
+        local port=""
+        for _ in $(seq 1 200); do
+            port=$(grep -o 'gateway listening on 127\.0\.0\.1:[0-9]*' "$work/gw$n.log" | sed 's/.*://' || true)
+            [ -n "$port" ] && break
+            sleep 0.05
+        done
+        ports+=(--port "$port")
+    done
+    "$bench" send "${ports[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' \
+        | grep -E '^(sends_per_s|send_p99_us|deliver_p99_us|lag_p99_us|errors)=' | tr '\n' ' '
+    echo
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+
+for round in $(seq 1 "$rounds"); do
+    for label in A B; do
+        mpimd=${builds[0]}; [ "$label" = B ] && mpimd=${builds[1]}
+        printf '%s round %s: ' "$label" "$round"
+        run_once "$mpimd" "$@"
+    done
+done
