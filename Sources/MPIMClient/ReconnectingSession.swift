@@ -56,7 +56,7 @@ public actor ReconnectingSession {
         case loggedInAgain(username: String, uid: Int64?, status: String?)
         case loginAgainFailed(username: String, reason: String)
         /// Messages `PULL` returned right after logging in again.
-        case missed([ChatMessage])
+        case missed([ReceivedMessage])
         /// Too many failed attempts in a row; `run()` returns.
         case gaveUp(attempts: Int)
     }

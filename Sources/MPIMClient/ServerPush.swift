@@ -4,9 +4,9 @@ import MPIMLineCodec
 /// also the shape of the data lines of `PULL`, `HISTORY`, `GHISTORY` and `SYNC`.
 public enum ServerPush: Sendable, Equatable {
     /// `MSG id=… from=… ts=… text=…`
-    case message(ChatMessage)
+    case message(ReceivedMessage)
     /// `GMSG id=… group=… from=… ts=… text=…` (`group` is set)
-    case groupMessage(ChatMessage)
+    case groupMessage(ReceivedMessage)
     /// `PRESENCE uid=… status=…`
     case presence(uid: Int64, status: String)
     /// `KICKED reason=…`; the server closes the connection after it.
@@ -23,11 +23,11 @@ public enum ServerPush: Sendable, Equatable {
         switch firstWord(line) {
         case "MSG":
             guard let id = int("id"), let from = int("from"), let text = field(line, "text") else { return nil }
-            self = .message(ChatMessage(id: id, from: from, timestamp: int("ts") ?? 0, text: text))
+            self = .message(ReceivedMessage(id: id, from: from, timestamp: int("ts") ?? 0, text: text))
         case "GMSG":
             guard let id = int("id"), let group = int("group"), let from = int("from"),
                   let text = field(line, "text") else { return nil }
-            self = .groupMessage(ChatMessage(id: id, group: group, from: from, timestamp: int("ts") ?? 0, text: text))
+            self = .groupMessage(ReceivedMessage(id: id, group: group, from: from, timestamp: int("ts") ?? 0, text: text))
         case "PRESENCE":
             guard let uid = int("uid"), let status = field(line, "status") else { return nil }
             self = .presence(uid: uid, status: status)
@@ -41,7 +41,7 @@ public enum ServerPush: Sendable, Equatable {
 }
 
 /// One stored message as the server shows it.
-public struct ChatMessage: Sendable, Equatable {
+public struct ReceivedMessage: Sendable, Equatable {
     public var id: Int64
     /// The group of a `GMSG`; nil for a 1:1 `MSG`.
     public var group: Int64?

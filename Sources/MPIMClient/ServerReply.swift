@@ -29,7 +29,7 @@ public struct ServerReply: Sendable, Equatable {
     }
 
     /// The data lines parsed as messages; lines that do not parse are left out.
-    public var messages: [ChatMessage] {
+    public var messages: [ReceivedMessage] {
         data.compactMap { line in
             switch ServerPush(line: line) {
             case .message(let message), .groupMessage(let message): message

@@ -37,7 +37,7 @@ struct Renderer: Sendable {
     }
 
     /// `[12:00:01] user 2: hi` / `[12:00:01] [group 3] alice (1): hi`
-    func message(_ message: ChatMessage) -> String {
+    func message(_ message: ReceivedMessage) -> String {
         let group = message.group.map { paint("[group \($0)] ", .magenta) } ?? ""
         let sender = paint(user(message.from), message.from == me ? .green : .cyan, bold: true)
         return stamp(message.timestamp) + group + sender + ": " + clean(message.text)

@@ -6,9 +6,9 @@ struct ServerPushTests {
     @Test("the four pushes parse; text= runs to the end of the line")
     func pushes() {
         #expect(ServerPush(line: "MSG id=1 from=2 ts=3 text=a b  c=d")
-                == .message(ChatMessage(id: 1, from: 2, timestamp: 3, text: "a b  c=d")))
+                == .message(ReceivedMessage(id: 1, from: 2, timestamp: 3, text: "a b  c=d")))
         #expect(ServerPush(line: "GMSG id=4 group=5 from=6 ts=7 text=")
-                == .groupMessage(ChatMessage(id: 4, group: 5, from: 6, timestamp: 7, text: "")))
+                == .groupMessage(ReceivedMessage(id: 4, group: 5, from: 6, timestamp: 7, text: "")))
         #expect(ServerPush(line: "PRESENCE uid=8 status=busy") == .presence(uid: 8, status: "busy"))
         #expect(ServerPush(line: "KICKED reason=duplicate login") == .kicked(reason: "duplicate login"))
     }
@@ -16,7 +16,7 @@ struct ServerPushTests {
     @Test("fields the server may add are tolerated; broken lines are not pushes")
     func lenience() {
         #expect(ServerPush(line: "MSG id=1 from=2 ts=3 cid=x text=hi")
-                == .message(ChatMessage(id: 1, from: 2, timestamp: 3, text: "hi")))
+                == .message(ReceivedMessage(id: 1, from: 2, timestamp: 3, text: "hi")))
         #expect(ServerPush(line: "MSG id=x from=2 ts=3 text=hi") == nil)
         #expect(ServerPush(line: "GMSG id=1 from=2 ts=3 text=no group") == nil)
         #expect(ServerPush(line: "HELLO there") == nil)

@@ -27,7 +27,7 @@ struct RendererTests {
 
     @Test("plain output has no escape codes; color output has")
     func colors() {
-        let message = ChatMessage(id: 1, from: 2, timestamp: 5, text: "x")
+        let message = ReceivedMessage(id: 1, from: 2, timestamp: 5, text: "x")
         #expect(!renderer.message(message).contains("\u{1B}"))
         var colored = renderer
         colored.color = true
@@ -36,7 +36,7 @@ struct RendererTests {
 
     @Test("control characters from the network are made visible, not obeyed")
     func controlCharacters() {
-        let message = ChatMessage(id: 1, from: 2, timestamp: 5, text: "a\u{1B}[2Jb\u{07}\u{9B}c")
+        let message = ReceivedMessage(id: 1, from: 2, timestamp: 5, text: "a\u{1B}[2Jb\u{07}\u{9B}c")
         #expect(renderer.message(message) == "[t5] user 2: a^[[2Jb^G\u{FFFD}c")
     }
 
