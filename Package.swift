@@ -256,7 +256,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PresenceTests",
-            dependencies: ["Presence", "MPIMCore", "MPIMServices", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Presence", "MPIMCore", "MPIMServices", "RedisClient", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MPIMDaemonTests",

@@ -7,7 +7,7 @@ import WorkQueues
 /// Reads users' routes: from the route cache, the rest from Redis in one
 /// pipelined round trip (and cached).
 struct RouteReader: Sendable {
-    let redis: RedisConnection
+    let redis: any RedisCommands
     let cache: RouteCache
 
     func routes(of users: [UserID]) async throws(MPIMError) -> [UserID: [RouteEntry]] {
