@@ -25,6 +25,8 @@ public final class GatewayListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.autoRead, value: false)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client that half-closes after its last command still gets every reply.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))

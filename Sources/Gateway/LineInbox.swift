@@ -21,6 +21,9 @@ final class LineInbox: Sendable {
         case line(ByteBuffer, admitted: Bool)
         /// The client sent a line over the limit: answer, then close.
         case lineTooLong
+        /// The client closed its sending side (`printf … | nc`): answer what
+        /// it sent, then close.
+        case inputEnded
         /// The connection is gone: end the session.
         case closed
     }
@@ -113,6 +116,10 @@ final class LineInbox: Sendable {
                 await session.settle()
                 try? await write(GatewayError.lineTooLong.replyLine)
                 await Self.lingeringClose(channel)
+            case .inputEnded:
+                await session.settle()
+                state.withLock { $0.closing = true }
+                try? await channel.close()
             case .closed:
                 await session.end(rateLimitedLines: state.withLock { $0.rateLimitLog.total })
                 ended()
@@ -218,6 +225,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         _ = inbox.receive(.closed)
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Comes after the last line of the input (the framing decoder passes it on last).
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            _ = inbox.receive(.inputEnded)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -125,6 +125,21 @@ struct SessionTests {
         }
     }
 
+    @Test("a client that half-closes after its commands (printf … | nc) gets every reply, then the connection closes")
+    func halfClose() async throws {
+        try await InProcessGateway.with { gateway in
+            let client = try await gateway.client()
+            try await client.sendRaw("REGISTER alice pw\nPING\nSEND 1 to myself\nHELP\n")
+            try await client.closeOutput()
+            #expect(try await client.reply() == "+OK uid=1")
+            #expect(try await client.reply() == "+OK pong")
+            #expect(try await client.reply() == "+OK msg_id=1")
+            #expect(try await client.reply().hasPrefix("+OK commands: "))
+            try await client.waitClosed()
+            try await eventually("the session ends") { gateway.presence.ended.count == 1 }
+        }
+    }
+
     @Test("a kick closes the user's sessions with KICKED and ends them")
     func kick() async throws {
         try await InProcessGateway.with { gateway in

@@ -157,6 +157,16 @@ public final class LineClient: Sendable {
         channel.close(promise: nil)
     }
 
+    /// Closes the sending side only (what `printf … | nc` does at the end of
+    /// its input); replies can still be read.
+    public func closeOutput() async throws {
+        do {
+            try await channel.close(mode: .output)
+        } catch {
+            throw failure("closing the output failed: \(error)")
+        }
+    }
+
     // MARK: Failures
 
     public func failure(_ what: String) -> TestFailure {
