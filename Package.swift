@@ -150,7 +150,7 @@ let package = Package(
             name: "MPIMDaemon",
             dependencies: [
                 "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
-                "Gateway",
+                "Gateway", "WorkQueues",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import WorkQueues
 
 /// The swift-metrics backend `main` bootstraps: Prometheus collectors in
 /// `registry`, each with its help text and buckets from `MetricsCatalogue`.
@@ -28,7 +29,7 @@ public struct CataloguedMetricsFactory: MetricsFactory {
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
-        let buckets = MetricsCatalogue.latencyBuckets.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        let buckets = MetricsCatalogue.latencyBuckets.map(\.timeInterval)
         return registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets)
     }
 

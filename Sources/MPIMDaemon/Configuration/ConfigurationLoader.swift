@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A flag as given on the command line (`--port`, `"99999"`).
 public struct FlagValue: Sendable, Equatable {
     public var flag: String
@@ -35,11 +39,11 @@ extension DaemonConfiguration {
         throws(ConfigurationError) -> LoadedConfiguration
     {
         var loaded = LoadedConfiguration(configuration: DaemonConfiguration(), sources: [:])
-        var origins: [String: ConfigurationError.Origin] = [:]
         let keys = ConfigurationKey.all
+        // `section.key` → its line in the file, for errors found after reading.
+        var lines: [String: Int] = [:]
         if let file {
-            try apply(file, keys: keys, to: &loaded)
-            for key in loaded.sources.keys { origins[key] = .file }
+            lines = try apply(file, keys: keys, to: &loaded)
         }
         for flag in flags {
             let targets = keys.filter { $0.flags.contains(flag.flag) }
@@ -55,7 +59,7 @@ extension DaemonConfiguration {
                 loaded.sources[key.qualifiedName] = .flag
             }
         }
-        try checkHeartbeat(loaded, file: file, flags: flags)
+        try checkHeartbeat(loaded, path: file?.path, lines: lines)
         return loaded
     }
 
@@ -70,8 +74,9 @@ extension DaemonConfiguration {
     /// Read when `--config` is not given, relative to the working directory.
     public static let defaultFile = "etc/mpimd.conf"
 
+    /// Applies the file's keys; returns the line of each key it set.
     private static func apply(_ file: (path: String, text: String), keys: [ConfigurationKey],
-                              to loaded: inout LoadedConfiguration) throws(ConfigurationError) {
+                              to loaded: inout LoadedConfiguration) throws(ConfigurationError) -> [String: Int] {
         let ini: INIFile
         do {
             ini = try INIFile(parsing: file.text)
@@ -83,6 +88,7 @@ extension DaemonConfiguration {
             let hint = Suggestion.closest(to: section.name, among: sections).map { " (did you mean [\($0)]?)" } ?? ""
             throw .file(file.path, line: section.line, "unknown section [\(section.name)]\(hint)")
         }
+        var lines: [String: Int] = [:]
         for entry in ini.entries {
             guard !entry.section.isEmpty else {
                 throw .file(file.path, line: entry.line, "\(entry.key) is outside any [section]")
@@ -97,7 +103,9 @@ extension DaemonConfiguration {
                 throw .file(file.path, line: entry.line, "[\(entry.section)] \(entry.key) = \(entry.value): \(error.text)")
             }
             loaded.sources[key.qualifiedName] = .file
+            lines[key.qualifiedName] = entry.line
         }
+        return lines
     }
 
     /// " (did you mean port?)", or another section's key of that name.
@@ -111,8 +119,8 @@ extension DaemonConfiguration {
     }
 
     /// A heartbeat renewed less often than it expires makes a live gateway look dead.
-    private static func checkHeartbeat(_ loaded: LoadedConfiguration, file: (path: String, text: String)?,
-                                       flags: [FlagValue]) throws(ConfigurationError) {
+    private static func checkHeartbeat(_ loaded: LoadedConfiguration, path: String?,
+                                       lines: [String: Int]) throws(ConfigurationError) {
         let configuration = loaded.configuration
         guard configuration.heartbeatInterval >= configuration.heartbeatTTL else { return }
         let keys = ConfigurationKey.all
@@ -124,11 +132,6 @@ extension DaemonConfiguration {
         let relation = blamed.name == interval.name ? "shorter" : "longer"
         let problem = "[presence] \(blamed.name) = \(blamed.show(configuration)): must be \(relation) than "
             + "[presence] \(other.name) (\(other.show(configuration)))"
-        let line = file.flatMap { try? INIFile(parsing: $0.text) }?.entry("presence", blamed.name)?.line ?? 0
-        throw .file(file?.path ?? defaultFile, line: line, problem)
+        throw .file(path ?? defaultFile, line: lines[blamed.qualifiedName] ?? 0, problem)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,5 +1,6 @@
 import Logging
 import MPIMCore
+import WorkQueues
 
 /// Why a configuration value cannot be used, as the error line ends:
 /// "must be 0–65535".
@@ -42,7 +43,7 @@ extension ValueKind where Value == Duration {
                 }
                 return .milliseconds(Int64((value * 1000).rounded()))
             },
-            format: { decimal(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) })
+            format: { decimal($0.timeInterval) })
     }
 
     /// Whole seconds in `range`.
@@ -52,9 +53,7 @@ extension ValueKind where Value == Duration {
 
     /// Whole milliseconds in `range`.
     static func milliseconds(_ range: ClosedRange<Int>) -> ValueKind {
-        ValueKind<Int>.integer(range, unit: " ms").map({ .milliseconds($0) }, back: {
-            Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
-        })
+        ValueKind<Int>.integer(range, unit: " ms").map({ .milliseconds($0) }, back: { Int($0.wholeMilliseconds) })
     }
 }
 

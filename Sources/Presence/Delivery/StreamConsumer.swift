@@ -2,6 +2,7 @@ import Logging
 import MPIMCore
 import MPIMServices
 import RedisClient
+import WorkQueues
 
 /// Reads this gateway's delivery stream with a consumer group (stream mode).
 ///

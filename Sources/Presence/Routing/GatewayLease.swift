@@ -76,7 +76,7 @@ public struct GatewayLease: Sendable {
     /// Renews the heartbeat if this process holds the id, or nobody does.
     func renew() async -> Renewal {
         guard let reply = try? await redis.command([
-            "EVAL", LeaseScripts.renew, "1", RedisKeys.gatewayAlive(gateway), instance, milliseconds(ttl),
+            "EVAL", LeaseScripts.renew, "1", RedisKeys.gatewayAlive(gateway), instance, ttl.pxMilliseconds,
         ]) else { return .redisUnavailable }
         if reply.int == 1 { return .renewed }
         return .heldBy(instance: reply.string.flatMap(Heartbeat.init)?.instance ?? "?")
@@ -112,7 +112,7 @@ public struct GatewayLease: Sendable {
 
     private func takeOver(seen: String) async throws(GatewayLeaseError) -> Bool {
         let reply = try await call([
-            "EVAL", LeaseScripts.takeOver, "1", RedisKeys.gatewayAlive(gateway), instance, milliseconds(ttl), seen,
+            "EVAL", LeaseScripts.takeOver, "1", RedisKeys.gatewayAlive(gateway), instance, ttl.pxMilliseconds, seen,
         ])
         return reply.int == 1
     }
@@ -151,10 +151,6 @@ public struct GatewayLease: Sendable {
         } catch {
             throw .unavailable("redis: \(error)")
         }
-    }
-
-    private func milliseconds(_ duration: Duration) -> String {
-        String(max(1, duration.wholeMilliseconds))
     }
 }
 

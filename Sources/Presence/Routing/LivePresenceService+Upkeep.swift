@@ -21,7 +21,7 @@ extension LivePresenceService {
     func refresh(_ sessions: [LiveRoute]) async -> Bool {
         guard !sessions.isEmpty else { return true }
         var keys: [String] = []
-        var arguments = [milliseconds(configuration.routeTTL)]
+        var arguments = [configuration.routeTTL.pxMilliseconds]
         for session in sessions {
             keys += [RedisKeys.route(session.user), RedisKeys.status(session.user)]
             arguments += [session.device, RouteEntry(device: session.device, gateway: gatewayID, since: session.since).value,
@@ -74,7 +74,7 @@ extension LivePresenceService {
             if await lease.hasConnection(gateway) == true { continue }
             // Only one survivor cleans up: whoever takes the lock.
             let lock = try? await redis.command([
-                "SET", RedisKeys.gatewayCleanup(gateway), gatewayID, "NX", "PX", milliseconds(configuration.heartbeatTTL * 3),
+                "SET", RedisKeys.gatewayCleanup(gateway), gatewayID, "NX", "PX", (configuration.heartbeatTTL * 3).pxMilliseconds,
             ])
             guard lock?.string == "OK" else { continue }
             logger.warning("gateway heartbeat lapsed; cleaning up its routes", metadata: ["dead": "\(gateway)"])

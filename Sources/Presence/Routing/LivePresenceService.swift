@@ -76,7 +76,6 @@ public actor LivePresenceService: PresenceService, Service {
         self.friends = friends
         self.delivery = delivery
         self.logger = logger
-        PresenceMetrics.prepare()
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         delivery.onResubscribed { [wake] in
             // Routes may be gone (Redis restarted): rewrite them now.
@@ -140,7 +139,7 @@ public actor LivePresenceService: PresenceService, Service {
         do {
             let reply = try await redis.command([
                 "EVAL", PresenceScripts.bind, "2", RedisKeys.route(user), RedisKeys.gatewayRoutes(gatewayID),
-                session.device, entry.value, milliseconds(configuration.routeTTL), member(session),
+                session.device, entry.value, configuration.routeTTL.pxMilliseconds, member(session),
             ])
             previous = RouteEntry.entries(reply)
             bindFailures.succeeded(logger: logger)
@@ -198,7 +197,7 @@ public actor LivePresenceService: PresenceService, Service {
         let reply: RESPValue
         do {
             reply = try await redis.command([
-                "SET", RedisKeys.status(user), status.rawValue, "PX", milliseconds(configuration.routeTTL), "GET",
+                "SET", RedisKeys.status(user), status.rawValue, "PX", configuration.routeTTL.pxMilliseconds, "GET",
             ])
         } catch {
             throw .internal("redis unavailable")
@@ -268,17 +267,4 @@ public actor LivePresenceService: PresenceService, Service {
     }
 
     func member(_ session: LiveRoute) -> String { "\(session.user) \(session.device)" }
-
-    /// A Redis PX/PEXPIRE argument: whole milliseconds, at least 1.
-    func milliseconds(_ duration: Duration) -> String {
-        String(max(1, duration.wholeMilliseconds))
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds (rounded down).
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }
