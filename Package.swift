@@ -62,7 +62,8 @@ let package = Package(
             ]
         ),
 
-        // SQLite through GRDB: the durable store (stands in for MySQL).
+        // SQLite through GRDB (stands in for MySQL): the shared plumbing of the
+        // services' stores (the file, its pool and migrations, the checkpointer).
         .target(
             name: "Storage",
             dependencies: [
@@ -74,11 +75,12 @@ let package = Package(
             ]
         ),
 
-        // Domain services, each a protocol plus an actor.
+        // Domain services: each implements its contract from MPIMServices over
+        // a store protocol of its own, which a backend target implements.
         .target(
             name: "Users",
             dependencies: [
-                "MPIMCore", "MPIMServices", "Storage", "Cache",
+                "MPIMCore", "MPIMServices", "Cache",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -98,19 +100,24 @@ let package = Package(
         .target(
             name: "Groups",
             dependencies: [
-                "MPIMCore", "MPIMServices", "Storage", "Cache",
+                "MPIMCore", "MPIMServices", "Cache",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Messaging",
             dependencies: [
-                "MPIMCore", "MPIMServices", "Storage", "WorkQueues",
+                "MPIMCore", "MPIMServices", "WorkQueues",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        // Each service's store on SQLite: its tables, migrations and queries.
+        .target(name: "UsersSQLite", dependencies: storeDependencies("Users")),
+        .target(name: "GroupsSQLite", dependencies: storeDependencies("Groups")),
+        .target(name: "MessagingSQLite", dependencies: storeDependencies("Messaging")),
 
         // The line protocol's codec, one for all who speak it (gateway, client, bench,
         // tests): framing lines off a byte stream and reading fields of server lines.
@@ -150,7 +157,7 @@ let package = Package(
             name: "MPIMDaemon",
             dependencies: [
                 "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
-                "Gateway", "WorkQueues",
+                "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "Gateway", "WorkQueues",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,7 +259,24 @@ let package = Package(
         ),
         .testTarget(
             name: "UsersTests",
-            dependencies: ["Users", "Storage", "Cache", "MPIMCore", "MPIMServices", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "Users", "UsersSQLite", "Storage", "Cache", "MPIMCore", "MPIMServices", "TestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GroupsTests",
+            dependencies: [
+                "Groups", "GroupsSQLite", "Storage", "Cache", "MPIMCore", "MPIMServices", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: [
+                "Messaging", "MessagingSQLite", "Storage", "MPIMCore", "MPIMServices", "ServiceFakes", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PresenceTests",
@@ -260,7 +284,13 @@ let package = Package(
         ),
         .testTarget(
             name: "MPIMDaemonTests",
-            dependencies: ["MPIMDaemon", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: [
+                "MPIMDaemon", "MPIMCore", "Storage", "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "TestSupport",
+                "Users", "Groups", "Messaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .testTarget(
             name: "OperationsTests",
@@ -278,7 +308,11 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "MPIMCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Storage", "MPIMCore", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
@@ -306,3 +340,14 @@ let package = Package(
         ),
     ]
 )
+
+/// What a service's store backend on SQLite builds on: the service (for its
+/// store protocol and value types) and the shared SQLite plumbing.
+func storeDependencies(_ service: String) -> [Target.Dependency] {
+    [
+        .byName(name: service), "MPIMCore", "Storage",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+    ]
+}

@@ -2,45 +2,47 @@ import Cache
 import Logging
 import MPIMCore
 import MPIMServices
-import Storage
 
-/// Groups in SQLite with group info and member lists cached in Redis. A
-/// struct, not an actor: it holds no state of its own to guard.
+/// Groups in their store with group info and member lists cached in Redis;
+/// membership changes told to Messaging. A struct, not an actor: it holds
+/// no state of its own to guard.
 public struct LiveGroupService: GroupService {
-    private let database: AppDatabase
+    private let store: any GroupStore
     private let cache: any CacheStore
+    private let membership: any GroupMembershipObserver
     private let logger: Logger
 
-    public init(database: AppDatabase, cache: any CacheStore, logger: Logger) {
-        self.database = database
+    public init(store: any GroupStore, cache: any CacheStore, membership: any GroupMembershipObserver,
+                logger: Logger) {
+        self.store = store
         self.cache = cache
+        self.membership = membership
         self.logger = logger
     }
 
     public func create(name: String, description: String, creator: UserID) async throws(MPIMError) -> GroupID {
-        let group = try await database.run("create group", logger: logger) {
-            try await $0.createGroup(name: name, description: description, creator: creator)
-        }
+        let group = try await store.createGroup(name: name, description: description, creator: creator)
+        try await membership.memberJoined(creator, group: group.id)
         logger.info("group created", metadata: ["gid": "\(group.id)", "uid": "\(creator)"])
         return group.id
     }
 
     public func join(_ group: GroupID, user: UserID) async throws(MPIMError) {
-        try await database.run("join group", logger: logger) { try await $0.addMember(user, to: group) }
+        try await store.addMember(user, to: group)
         await cache.invalidate([CacheKeys.members(group)])
+        try await membership.memberJoined(user, group: group)
     }
 
     public func leave(_ group: GroupID, user: UserID) async throws(MPIMError) {
         _ = try await info(of: group)
-        let removed = try await database.run("leave group", logger: logger) {
-            try await $0.removeMember(user, from: group)
-        }
+        try await membership.memberLeaving(user, group: group)
+        let removed = try await store.removeMember(user, from: group)
         await cache.invalidate([CacheKeys.members(group)])
         guard removed else { throw .notMember }
     }
 
     public func groups(of user: UserID) async throws(MPIMError) -> [GroupID] {
-        try await database.run("list groups", logger: logger) { try await $0.groups(of: user) }
+        try await store.groups(of: user)
     }
 
     public func members(of group: GroupID) async throws(MPIMError) -> [UserID] {
@@ -48,7 +50,7 @@ public struct LiveGroupService: GroupService {
         if let cached = await cache.get(key, kind: .members), let ids = IDList.decode(cached), !ids.isEmpty {
             return ids
         }
-        let members = try await database.run("list members", logger: logger) { try await $0.members(of: group) }
+        let members = try await store.members(of: group)
         // Every group keeps at least its creator until they leave; an empty
         // list may also mean no such group, which is not cached.
         if members.isEmpty {
@@ -59,6 +61,15 @@ public struct LiveGroupService: GroupService {
         return members
     }
 
+    public func exists(_ group: GroupID) async throws(MPIMError) -> Bool {
+        do {
+            _ = try await info(of: group)
+            return true
+        } catch .noSuchGroup {
+            return false
+        }
+    }
+
     public func summary(of group: GroupID) async throws(MPIMError) -> GroupSummary {
         let info = try await info(of: group)
         let count = try await members(of: group).count
@@ -66,14 +77,13 @@ public struct LiveGroupService: GroupService {
                             createdAt: info.createdAt, memberCount: count)
     }
 
-    /// The group's stored fields: cache first, then SQLite; `.noSuchGroup` if absent.
+    /// The group's stored fields: cache first, then the store; `.noSuchGroup` if absent.
     private func info(of group: GroupID) async throws(MPIMError) -> GroupInfo {
         let key = CacheKeys.groupInfo(group)
         if let cached = await cache.get(key, kind: .groupInfo), let info = GroupInfoCoding.decode(cached, id: group) {
             return info
         }
-        let stored = try await database.run("read group", logger: logger) { try await $0.group(group) }
-        guard let info = stored else { throw .noSuchGroup }
+        guard let info = try await store.group(group) else { throw .noSuchGroup }
         await cache.set(key, value: GroupInfoCoding.encode(info), kind: .groupInfo)
         return info
     }

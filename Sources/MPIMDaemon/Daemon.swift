@@ -1,9 +1,11 @@
 import Cache
 import Gateway
 import Groups
+import GroupsSQLite
 import Logging
 import MPIMCore
 import Messaging
+import MessagingSQLite
 import NIOPosix
 import Operations
 import Presence
@@ -12,6 +14,7 @@ import RedisClient
 import ServiceLifecycle
 import Storage
 import Users
+import UsersSQLite
 
 /// A wired daemon: its service group and the gateway (for the bound port).
 public struct Daemon: Sendable {
@@ -77,18 +80,23 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
     }
     let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
 
-    let messageWriter = MessageWriter(database: database, logger: moduleLogger("messaging"))
-    let ledger = DeliveryLedger(writer: messageWriter)
-    let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
+    let messageStore = SQLiteMessageStore(database: database, logger: moduleLogger("messaging"))
     let users = LiveUserService(
-        database: database, cache: cache, hashingPool: .singleton,
+        store: SQLiteUserStore(database: database, logger: moduleLogger("users")), cache: cache, hashingPool: .singleton,
         configuration: .init(
             bcryptCost: configuration.bcryptCost,
             throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
                             lockout: configuration.lockoutDuration),
             verifiedLoginLifetime: configuration.verifiedLoginLifetime),
         clock: ContinuousClock(), logger: moduleLogger("users"))
-    let groups = LiveGroupService(database: database, cache: cache, logger: moduleLogger("groups"))
+    let groups = LiveGroupService(
+        store: SQLiteGroupStore(database: database, logger: moduleLogger("groups")), cache: cache,
+        membership: MessageMemberships(store: messageStore), logger: moduleLogger("groups"))
+    let messageWriter = MessageWriter(
+        store: messageStore, directory: RecipientDirectory(users: users, groups: groups),
+        logger: moduleLogger("messaging"))
+    let ledger = DeliveryLedger(writer: messageWriter)
+    let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
     let delivery = GatewayDeliveryAgent(
         configuration: .init(
             gatewayID: gatewayID, queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
@@ -100,7 +108,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval),
         redis: redis.queue, friends: users, lease: lease, delivery: delivery, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
-        database: database, writer: messageWriter, users: users, groups: groups, delivery: delivery, ledger: ledger,
+        store: messageStore, writer: messageWriter, users: users, groups: groups, delivery: delivery, ledger: ledger,
         logger: moduleLogger("messaging"))
     let gateway = GatewayServer(
         configuration: configuration.gateway, listener: listeners.gateway,
@@ -117,7 +125,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         routes: OperationsRoutes(
             backend: DaemonOperations(
                 gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
-                presence: presence, metrics: metrics, logger: moduleLogger("operations")),
+                presence: presence, messages: messages, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations")))
 
@@ -141,7 +149,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
 /// The store, or an error that names the file.
 private func openDatabase(_ configuration: AppDatabase.Configuration) async throws(DatabaseOpenError) -> AppDatabase {
     do {
-        return try await AppDatabase.openWhenFree(configuration)
+        return try await AppDatabase.openWhenFree(configuration, schema: .mpim)
     } catch {
         throw DatabaseOpenError(path: configuration.path, cause: error)
     }

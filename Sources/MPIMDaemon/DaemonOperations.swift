@@ -16,6 +16,7 @@ struct DaemonOperations: OperationsBackend {
     let redis: RedisConnection
     let registry: SessionRegistry
     let presence: any PresenceService
+    let messages: any MessageService
     let metrics: PrometheusCollectorRegistry?
     let logger: Logger
 
@@ -42,7 +43,7 @@ struct DaemonOperations: OperationsBackend {
     }
 
     func broadcast(_ text: String) async throws(MPIMError) -> MessageID {
-        let notice = try await database.run("store notice", logger: logger) { try await $0.storeNotice(text) }
+        let notice = try await messages.storeNotice(text)
         try await presence.broadcast(.message(notice))
         // Sessions on other gateways are theirs to count; the text is the operator's own.
         logger.info("admin broadcast", metadata: [

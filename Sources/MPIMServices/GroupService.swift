@@ -28,6 +28,8 @@ public protocol GroupService: Sendable {
     func join(_ group: GroupID, user: UserID) async throws(MPIMError)
     /// Removes a member; `.notMember` if they were not one.
     func leave(_ group: GroupID, user: UserID) async throws(MPIMError)
+    /// Whether the group exists (groups are never deleted).
+    func exists(_ group: GroupID) async throws(MPIMError) -> Bool
     /// The groups `user` is in, ascending.
     func groups(of user: UserID) async throws(MPIMError) -> [GroupID]
     /// The members, ascending; `.noSuchGroup` if the group does not exist.
@@ -43,4 +45,17 @@ extension GroupService {
         guard members.contains(user) else { throw .notMember }
         return members
     }
+}
+
+/// Told by the group service of every membership change, before it answers
+/// the change's command: Messaging keeps a delivery cursor per member and
+/// addresses a group's messages to the members it was told of.
+///
+/// A join is stored, then told; a leave is told, then stored. If the telling
+/// fails, the command fails, and repeating it completes the change.
+public protocol GroupMembershipObserver: Sendable {
+    /// `user` is now a member of `group` (told again when they join twice).
+    func memberJoined(_ user: UserID, group: GroupID) async throws(MPIMError)
+    /// `user` is leaving `group` (told even if they were not a member).
+    func memberLeaving(_ user: UserID, group: GroupID) async throws(MPIMError)
 }

@@ -28,6 +28,9 @@ public protocol MessageService: Sendable {
     /// A group's messages, for members only: the `limit` latest before `before`, oldest first.
     func history(of user: UserID, inGroup group: GroupID, before: MessageID?, limit: Int)
         async throws(MPIMError) -> [ChatMessage]
+    /// Stores a system notice (sender 0) for its id and timestamp; the
+    /// caller broadcasts it. It is never pulled.
+    func storeNotice(_ text: String) async throws(MPIMError) -> ChatMessage
 }
 
 /// A message a user sends, 1:1 or to a group.

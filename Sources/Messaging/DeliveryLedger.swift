@@ -1,6 +1,5 @@
 import MPIMCore
 import MPIMServices
-import Storage
 
 /// Records pushes that reached a session — as delivered, or as awaiting an
 /// ack for a session in ack mode — through the message writer, off the push

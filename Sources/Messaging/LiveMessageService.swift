@@ -2,9 +2,8 @@ import Logging
 import MPIMCore
 import MPIMServices
 import ServiceLifecycle
-import Storage
 
-/// Messages in SQLite, group-committed; pushes through the delivery agent.
+/// Messages in their store, group-committed; pushes through the delivery agent.
 ///
 /// A send is queued on the message writer (one transaction per batch of
 /// concurrent sends); once committed, on the writer's thread and in
@@ -12,7 +11,7 @@ import Storage
 /// connection's replies and pushes keep the order its commands came in.
 /// A struct, not an actor: its state lives in the writer and the store.
 public struct LiveMessageService: MessageService, Service {
-    private let database: AppDatabase
+    private let store: any MessageStore
     private let groups: any GroupService
     private let users: any UserService
     private let ledger: DeliveryLedger
@@ -20,9 +19,9 @@ public struct LiveMessageService: MessageService, Service {
     private let writer: MessageWriter
     private let delivery: any DeliveryService
 
-    public init(database: AppDatabase, writer: MessageWriter, users: any UserService, groups: any GroupService,
+    public init(store: any MessageStore, writer: MessageWriter, users: any UserService, groups: any GroupService,
                 delivery: any DeliveryService, ledger: DeliveryLedger, logger: Logger) {
-        self.database = database
+        self.store = store
         self.writer = writer
         self.users = users
         self.groups = groups
@@ -80,29 +79,29 @@ public struct LiveMessageService: MessageService, Service {
     public func acknowledge(_ messages: [MessageID], by user: UserID) async throws(MPIMError) -> Int {
         // Receipts recorded before the ack must not overwrite it afterwards.
         await ledger.flush()
-        return try await database.run("ack", logger: logger) { try await $0.acknowledge(messages, of: user) }
+        return try await store.acknowledge(messages, of: user)
     }
 
     public func awaitingAck(for user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         await ledger.flush()
-        return try await database.run("unacknowledged", logger: logger) { try await $0.awaitingAck(of: user, limit: limit) }
+        return try await store.awaitingAck(of: user, limit: limit)
     }
 
     public func sync(for user: UserID, after: MessageID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
-        try await database.run("sync", logger: logger) { try await $0.mailbox(of: user, after: after, limit: limit) }
+        try await store.mailbox(of: user, after: after, limit: limit)
     }
 
     private func forgetOldClientIDs() async {
         let (seconds, _) = Self.clientIDRetention.components
         let cutoff = UnixMillis.now() - seconds * 1000
-        if let forgotten = try? await database.forgetClientIDs(before: cutoff), forgotten > 0 {
+        if let forgotten = try? await store.forgetClientIDs(before: cutoff), forgotten > 0 {
             logger.info("forgot old client message ids", metadata: ["count": "\(forgotten)"])
         }
     }
 
     public func pull(for user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         await ledger.flush()
-        let messages = try await database.run("pull", logger: logger) { try await $0.takeInbox(of: user, limit: limit) }
+        let messages = try await store.takeInbox(of: user, limit: limit)
         MessagingMetrics.pulled.increment(by: messages.count)
         return messages
     }
@@ -111,17 +110,17 @@ public struct LiveMessageService: MessageService, Service {
         async throws(MPIMError) -> [ChatMessage]
     {
         guard try await users.exists(peer) else { throw .noSuchUser }
-        return try await database.run("history", logger: logger) {
-            try await $0.conversation(between: user, and: peer, before: before, limit: limit)
-        }
+        return try await store.conversation(between: user, and: peer, before: before, limit: limit)
     }
 
     public func history(of user: UserID, inGroup group: GroupID, before: MessageID?, limit: Int)
         async throws(MPIMError) -> [ChatMessage]
     {
         _ = try await groups.members(of: group, asSeenBy: user)
-        return try await database.run("group history", logger: logger) {
-            try await $0.groupConversation(group, before: before, limit: limit)
-        }
+        return try await store.groupConversation(group, before: before, limit: limit)
+    }
+
+    public func storeNotice(_ text: String) async throws(MPIMError) -> ChatMessage {
+        try await store.storeNotice(text)
     }
 }

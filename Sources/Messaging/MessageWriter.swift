@@ -1,6 +1,5 @@
 import Logging
 import MPIMCore
-import Storage
 import WorkQueues
 
 /// The one queue of message writes: new messages and delivery receipts share
@@ -8,9 +7,11 @@ import WorkQueues
 /// receipts move each recipient's delivery cursor once, so riding along with
 /// the next batch of messages costs them little.
 ///
-/// The writes run on the writer's own thread, which SQLite blocks, and so do
-/// the completions: a committed message is pushed and answered from there,
-/// with no hop through Swift concurrency in between.
+/// The writes run on the writer's own thread, which the store blocks, and so
+/// do the completions: a committed message is pushed and answered from
+/// there, with no hop through Swift concurrency in between. Before a batch's
+/// transaction, its messages to recipients not known yet are checked with
+/// the services that own them (`RecipientDirectory`).
 public final class MessageWriter: Sendable {
     enum Write: Sendable {
         case store(OutgoingMessage)
@@ -20,7 +21,7 @@ public final class MessageWriter: Sendable {
     /// Output per write: the message's outcome, nil for a receipt.
     private let queue: BatchingThread<Write, Result<StoredMessage, MPIMError>?>
 
-    public init(database: AppDatabase, logger: Logger, maxBatch: Int = 1024) {
+    public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 1024) {
         queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch) { writes in
             var messages: [OutgoingMessage] = []
             var receipts: [MailboxReceipt] = []
@@ -30,11 +31,13 @@ public final class MessageWriter: Sendable {
                 case .receipt(let receipt): receipts.append(receipt)
                 }
             }
+            let refusals = directory.refusals(for: messages)
+            let accepted = refusals.isEmpty ? messages : messages.indices.compactMap { refusals[$0] == nil ? messages[$0] : nil }
             let started = ContinuousClock.now
             defer { MessagingMetrics.sqliteWrite.record(duration: .now - started) }
-            let outcomes: [Result<StoredMessage, MPIMError>]
+            let stored: [Result<StoredMessage, MPIMError>]
             do {
-                outcomes = try database.storeMessagesBlocking(messages, receipts: receipts)
+                stored = try store.store(accepted, receipts: receipts)
             } catch {
                 // Senders get -ERR; unrecorded receipts leave their rows owed,
                 // so those messages are pulled once more rather than lost.
@@ -43,9 +46,12 @@ public final class MessageWriter: Sendable {
                 ])
                 throw error
             }
-            var next = outcomes.makeIterator()
+            var next = stored.makeIterator()
+            var outcomes = messages.indices.map { index -> Result<StoredMessage, MPIMError> in
+                refusals[index].map { .failure($0) } ?? next.next()!
+            }.makeIterator()
             return writes.map { write in
-                if case .store = write { return next.next() }
+                if case .store = write { return outcomes.next() }
                 return nil
             }
         }

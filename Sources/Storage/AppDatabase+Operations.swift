@@ -2,6 +2,14 @@ import GRDB
 import MPIMCore
 
 extension AppDatabase {
+    /// The table /healthz rewrites: shared plumbing, owned by no service.
+    public static let healthProbeTableV1: DatabaseSchema.Step = { db in
+        try db.create(table: "healthProbe") { t in
+            t.primaryKey("id", .integer)
+            t.column("checkedAt", .integer).notNull()
+        }
+    }
+
     /// Whether a write transaction commits right now (for /healthz).
     public func isWritable() async -> Bool {
         do {
@@ -12,18 +20,6 @@ extension AppDatabase {
             return true
         } catch {
             return false
-        }
-    }
-
-    /// Stores a system notice (sender 0, addressed to nobody in particular)
-    /// for its id and timestamp; it is pushed, never pulled.
-    public func storeNotice(_ text: String) async throws -> ChatMessage {
-        try await writer.write { db in
-            var record = MessageRecord(id: nil, senderID: 0, recipientID: nil, groupID: nil, text: text,
-                                       createdAt: .now())
-            try record.insert(db)
-            return ChatMessage(id: record.id!, sender: 0, conversation: .direct(0), text: text,
-                               timestamp: record.createdAt)
         }
     }
 }

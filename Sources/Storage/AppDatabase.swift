@@ -4,11 +4,11 @@ import Logging
 import MPIMCore
 import WorkQueues
 
-/// The durable store: accounts and messages in one SQLite file (WAL).
+/// The SQLite file (WAL) every service's store keeps its own tables in: the
+/// pool, the schema's migrations, and what opening it takes.
 ///
 /// Several daemons may open the same file; SQLite's locks and the busy
-/// timeout serialize their writers, and AUTOINCREMENT keeps msg_ids unique
-/// and increasing across all of them.
+/// timeout serialize their writers.
 public struct AppDatabase: Sendable {
     /// How the database file is opened.
     public struct Configuration: Sendable {
@@ -28,12 +28,13 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    let writer: any DatabaseWriter
+    /// The pool the stores read and write through.
+    public let writer: any DatabaseWriter
 
     /// Wraps an open database and brings its schema up to date.
-    public init(_ writer: any DatabaseWriter) throws {
+    public init(_ writer: any DatabaseWriter, schema: DatabaseSchema) throws {
         self.writer = writer
-        try Self.migrate(writer)
+        try Self.migrate(writer, schema: schema)
     }
 
     /// Brings the schema up to date. Another daemon may be migrating the same
@@ -41,8 +42,8 @@ public struct AppDatabase: Sendable {
     /// runs each in its own transaction), so a step that fails after the
     /// other applied steps is retried from what is applied now. A file that
     /// holds steps this build does not know is refused (`UnknownSchemaError`).
-    static func migrate(_ writer: any DatabaseWriter) throws {
-        let migrator = Self.migrator
+    static func migrate(_ writer: any DatabaseWriter, schema: DatabaseSchema) throws {
+        let migrator = schema.migrator
         while true {
             let applied = try writer.read { try migrator.appliedIdentifiers($0) }
             if let refusal = UnknownSchemaError(applied: applied, known: migrator.migrations) { throw refusal }
@@ -58,11 +59,13 @@ public struct AppDatabase: Sendable {
     /// `open`, tried again while another process holds the file locked (two
     /// daemons of a cluster started together on a new file: switching it to
     /// WAL does not wait for the other's lock), for up to the busy timeout.
-    public static func openWhenFree(_ configuration: Configuration) async throws -> AppDatabase {
+    public static func openWhenFree(_ configuration: Configuration, schema: DatabaseSchema) async throws
+        -> AppDatabase
+    {
         let deadline = ContinuousClock.now + configuration.busyTimeout
         while true {
             do {
-                return try open(configuration)
+                return try open(configuration, schema: schema)
             } catch let error as DatabaseError
                 where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && ContinuousClock.now < deadline
             {
@@ -72,7 +75,7 @@ public struct AppDatabase: Sendable {
     }
 
     /// Opens (or creates) the file as a WAL `DatabasePool`.
-    public static func open(_ configuration: Configuration) throws -> AppDatabase {
+    public static func open(_ configuration: Configuration, schema: DatabaseSchema) throws -> AppDatabase {
         try Folders.create(containing: configuration.path)
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
@@ -96,6 +99,6 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         let pool = try DatabasePool(path: configuration.path, configuration: config)
-        return try AppDatabase(pool)
+        return try AppDatabase(pool, schema: schema)
     }
 }

@@ -6,7 +6,7 @@ extension Database {
     /// `inTransaction` compiles `BEGIN` and `COMMIT` each time, which at
     /// thousands of commits a second showed in the message writer's profile.
     /// Rolls back when `body` or the commit throws.
-    func inCachedTransaction<T>(_ body: () throws -> T) throws -> T {
+    public func inCachedTransaction<T>(_ body: () throws -> T) throws -> T {
         try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
         do {
             let result = try body()

@@ -7,7 +7,7 @@ extension Statement {
     /// every message, and binding through `StatementArguments` (a boxed
     /// value per argument) cost more than SQLite's own work for these tiny
     /// rows. Leaves the statement reset, as GRDB expects to find it.
-    func execute(rows: some Sequence<(Int64, Int64, Int64)>, in db: Database) throws {
+    public func execute(rows: some Sequence<(Int64, Int64, Int64)>, in db: Database) throws {
         let statement = sqliteStatement
         defer { sqlite3_reset(statement) }
         for (first, second, third) in rows {
@@ -23,7 +23,7 @@ extension Statement {
 
 extension Statement {
     /// A value bound through SQLite's C API.
-    enum Bound {
+    public enum Bound {
         case integer(Int64)
         case null
         case text(String)
@@ -32,7 +32,7 @@ extension Statement {
     /// Runs this statement once with `values` bound in order, through
     /// SQLite's C API (see `execute(rows:in:)`): the message insert runs for
     /// every message.
-    func execute(_ values: Bound..., in db: Database) throws {
+    public func execute(_ values: Bound..., in db: Database) throws {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
@@ -44,7 +44,7 @@ extension Statement {
     /// The first column of the first row as an integer, for integer
     /// arguments, through SQLite's C API; nil when there is no row or the
     /// value is NULL.
-    func firstInteger(_ arguments: Int64..., in db: Database) throws -> Int64? {
+    public func firstInteger(_ arguments: Int64..., in db: Database) throws -> Int64? {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
@@ -61,7 +61,7 @@ extension Statement {
 
     /// The first two columns of every row as integers, for integer
     /// arguments, through SQLite's C API.
-    func integerPairs(_ arguments: Int64..., in db: Database) throws -> [(Int64, Int64)] {
+    public func integerPairs(_ arguments: Int64..., in db: Database) throws -> [(Int64, Int64)] {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }

@@ -4,9 +4,8 @@ import Logging
 import MPIMCore
 import MPIMServices
 import NIOPosix
-import Storage
 
-/// Accounts and friendships in SQLite with a Redis cache in front,
+/// Accounts and friendships in its store with a Redis cache in front,
 /// bcrypt-hashed passwords, failed-login lockout.
 ///
 /// Hashing is slow on purpose, so it runs on a thread pool, never on this
@@ -30,7 +29,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         }
     }
 
-    private let database: AppDatabase
+    private let store: any UserStore
     private let cache: any CacheStore
     private let hashingPool: NIOThreadPool
     private let configuration: Configuration
@@ -43,9 +42,9 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     /// Verified against for unknown names, so they cost as much as wrong passwords.
     private let decoyHash: String
 
-    public init(database: AppDatabase, cache: any CacheStore, hashingPool: NIOThreadPool,
+    public init(store: any UserStore, cache: any CacheStore, hashingPool: NIOThreadPool,
                 configuration: Configuration, clock: C, logger: Logger) {
-        self.database = database
+        self.store = store
         self.cache = cache
         self.hashingPool = hashingPool
         self.configuration = configuration
@@ -62,10 +61,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         guard Credentials.isValidPassword(password) else { throw .invalidPassword }
         let cost = configuration.bcryptCost
         let hash = try await offload { Bcrypt.hash(password, cost: cost) }
-        let user = try await database.run("register", logger: logger) {
-            try await $0.insertUser(name: username, passwordHash: hash)
-        }
-        let id = user.id!
+        let id = try await store.insertUser(name: username, passwordHash: hash).id
         knownUsers.insert(id)
         logger.info("registered", metadata: ["user": "\(username)", "uid": "\(id)"])
         return id
@@ -112,7 +108,7 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
 
     public func exists(_ user: UserID) async throws(MPIMError) -> Bool {
         if knownUsers.contains(user) { return true }
-        let found = try await database.run("user lookup", logger: logger) { try await $0.userExists(user) }
+        let found = try await store.userExists(user)
         if found { knownUsers.insert(user) }
         return found
     }
@@ -120,13 +116,13 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     public func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {
         guard friend != user else { throw .refused("cannot befriend yourself") }
         guard try await exists(friend) else { throw .noSuchUser }
-        try await database.run("add friend", logger: logger) { try await $0.addFriendship(user, friend) }
+        try await store.addFriendship(user, friend)
         await cache.invalidate([CacheKeys.friends(user), CacheKeys.friends(friend)])
     }
 
     public func removeFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {
         guard try await exists(friend) else { throw .noSuchUser }
-        try await database.run("remove friend", logger: logger) { try await $0.removeFriendship(user, friend) }
+        try await store.removeFriendship(user, friend)
         await cache.invalidate([CacheKeys.friends(user), CacheKeys.friends(friend)])
     }
 
@@ -135,22 +131,21 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         if let cached = await cache.get(key, kind: .friends), let ids = IDList.decode(cached) {
             return ids
         }
-        let friends = try await database.run("list friends", logger: logger) { try await $0.friends(of: user) }
+        let friends = try await store.friends(of: user)
         await cache.set(key, value: IDList.encode(friends), kind: .friends)
         return friends
     }
 
-    /// The account's id and hash: from the cache, else SQLite (then cached).
+    /// The account's id and hash: from the cache, else the store (then cached).
     private func account(named username: String) async throws(MPIMError) -> (id: UserID, passwordHash: String)? {
         let key = CacheKeys.userInfo(username)
         if let cached = await cache.get(key, kind: .userInfo) {
             let parts = cached.split(separator: " ", maxSplits: 1)
             if parts.count == 2, let id = UserID(parts[0]) { return (id, String(parts[1])) }
         }
-        let record = try await database.run("look up user", logger: logger) { try await $0.user(named: username) }
-        guard let record, let id = record.id else { return nil }
-        await cache.set(key, value: "\(id) \(record.passwordHash)", kind: .userInfo)
-        return (id, record.passwordHash)
+        guard let account = try await store.user(named: username) else { return nil }
+        await cache.set(key, value: "\(account.id) \(account.passwordHash)", kind: .userInfo)
+        return (account.id, account.passwordHash)
     }
 
     private func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws(MPIMError) -> T {

@@ -8,6 +8,8 @@ import Testing
 struct ImportRulesTests {
     /// The service implementations; callers see them only through `MPIMServices`.
     static let services: Set<String> = ["Users", "Groups", "Presence", "Messaging"]
+    /// Each service's store backends: only the composition root builds them.
+    static let stores: Set<String> = ["UsersSQLite", "GroupsSQLite", "MessagingSQLite"]
     /// Libraries that only one module of ours may touch: the store's and Redis's.
     static let storeLibraries: Set<String> = ["GRDB", "GRDBSQLite"]
     static let redisLibraries: Set<String> = ["CHiredis"]
@@ -52,19 +54,32 @@ struct ImportRulesTests {
 
     @Test("the gateway sees contracts only: no service implementation, store or Redis library")
     func gateway() {
-        let forbidden = Self.services.union(["Storage", "Cache", "RedisClient", "MPIMDaemon", "Operations"])
+        let forbidden = Self.services.union(Self.stores).union(["Storage", "Cache", "RedisClient", "MPIMDaemon", "Operations"])
             .union(Self.storeLibraries).union(Self.redisLibraries)
         #expect(Self.imports["Gateway", default: []].intersection(forbidden).isEmpty,
                 "Gateway imports \(Self.imports["Gateway", default: []].intersection(forbidden).sorted())")
     }
 
-    @Test("a service imports no other service's implementation, and no store or Redis library directly")
+    @Test("a service imports no other service's implementation, no store backend, and no store or Redis library")
     func services() {
         for service in Self.services {
-            let forbidden = Self.services.subtracting([service]).union(["Gateway", "MPIMDaemon", "Operations"])
+            let forbidden = Self.services.subtracting([service]).union(Self.stores)
+                .union(["Storage", "Gateway", "MPIMDaemon", "Operations"])
                 .union(Self.storeLibraries).union(Self.redisLibraries)
             let wrong = Self.imports[service, default: []].intersection(forbidden)
             #expect(wrong.isEmpty, "\(service) imports \(wrong.sorted())")
+        }
+    }
+
+    @Test("a store backend serves its own service: it imports no other service or backend")
+    func storeBackends() {
+        for store in Self.stores {
+            let service = String(store.dropLast("SQLite".count))
+            #expect(Self.services.contains(service), "\(store) names its service")
+            let forbidden = Self.services.subtracting([service]).union(Self.stores.subtracting([store]))
+                .union(["Gateway", "MPIMDaemon", "Operations", "Cache", "RedisClient"])
+            let wrong = Self.imports[store, default: []].intersection(forbidden)
+            #expect(wrong.isEmpty, "\(store) imports \(wrong.sorted())")
         }
     }
 
@@ -86,10 +101,10 @@ struct ImportRulesTests {
         #expect(Self.imports["mpim-bench", default: []].contains("MPIMLineCodec"), "the table read the bench")
     }
 
-    @Test("only Storage imports GRDB and only RedisClient imports hiredis")
+    @Test("only Storage and the SQLite store backends import GRDB, and only RedisClient imports hiredis")
     func libraries() {
         for (module, imported) in Self.imports {
-            if module != "Storage" {
+            if module != "Storage" && !Self.stores.contains(module) {
                 #expect(imported.intersection(Self.storeLibraries).isEmpty, "\(module) imports GRDB")
             }
             if module != "RedisClient" {

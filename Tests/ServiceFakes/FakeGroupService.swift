@@ -43,6 +43,10 @@ public final class FakeGroupService: GroupService {
         }
     }
 
+    public func exists(_ group: GroupID) async throws(MPIMError) -> Bool {
+        memberList(group) != nil
+    }
+
     public func groups(of user: UserID) async throws(MPIMError) -> [GroupID] {
         state.withLock { state in state.members.filter { $0.value.contains(user) }.map(\.key).sorted() }
     }

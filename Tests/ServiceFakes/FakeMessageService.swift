@@ -168,4 +168,14 @@ public final class FakeMessageService: MessageService, DeliveryReceipts {
         let messages = stored.filter { $0.conversation == .group(group) && (before == nil || $0.id < before!) }
         return Array(messages.suffix(limit))
     }
+
+    public func storeNotice(_ text: String) async throws(MPIMError) -> ChatMessage {
+        if let failure { throw failure }
+        return state.withLock { state in
+            let notice = ChatMessage(id: state.nextID, sender: 0, conversation: .direct(0), text: text,
+                                     timestamp: .now())
+            state.nextID += 1
+            return notice
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 import Testing
+import TestSupport
 @testable import Storage
 
 @Suite("Opening the database file")
@@ -13,8 +14,8 @@ struct OpeningTests {
             let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        let database = try await AppDatabase.openWhenFree(.init(path: path))
-                        return try await database.writer.read { try $0.tableExists("conversationPair") }
+                        let database = try await AppDatabase.openWhenFree(.init(path: path), schema: noteSchema)
+                        return try await database.writer.read { try $0.tableExists("note") }
                     }
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -40,12 +41,12 @@ struct OpeningTests {
         while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
         let started = ContinuousClock.now
         await #expect(throws: DatabaseError.self) {
-            _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)))
+            _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)), schema: noteSchema)
         }
         #expect(ContinuousClock.now - started < .seconds(1.4), "gave up after the busy timeout")
         try await holding.value
         // Once free, it opens.
-        _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)))
+        _ = try await AppDatabase.openWhenFree(.init(path: path, busyTimeout: .milliseconds(300)), schema: noteSchema)
     }
 
     @Test("a file from a development build before the v1 schema is refused with what to do, and left unchanged")
@@ -61,9 +62,9 @@ struct OpeningTests {
             try db.execute(sql: "CREATE TABLE user (id INTEGER PRIMARY KEY, name TEXT)")
         }
         #expect(throws: UnknownSchemaError(unknown: steps.sorted(), holdsV1: false)) {
-            _ = try AppDatabase.open(.init(path: path))
+            _ = try AppDatabase.open(.init(path: path), schema: noteSchema)
         }
-        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path)) }
+        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path), schema: noteSchema) }
         #expect(error?.description.hasPrefix("it was made by a development build of mpimd before the v1 schema") == true)
         #expect(error?.description.hasSuffix("move the file away to start with an empty database") == true)
         let applied = try old.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY 1") }
@@ -73,9 +74,9 @@ struct OpeningTests {
     @Test("a file with a schema step this build does not know is refused as a newer version's")
     func newerSchema() async throws {
         let path = scratchDatabasePath()
-        let database = try AppDatabase.open(.init(path: path))
+        let database = try AppDatabase.open(.init(path: path), schema: noteSchema)
         try await database.writer.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v2: later')") }
-        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path)) }
+        let error = #expect(throws: UnknownSchemaError.self) { _ = try AppDatabase.open(.init(path: path), schema: noteSchema) }
         #expect(error == UnknownSchemaError(unknown: ["v2: later"], holdsV1: true))
         #expect(error?.description.hasPrefix("it was made by a newer mpimd") == true)
     }

@@ -23,9 +23,9 @@ struct WALCheckpointerTests {
     @Test("the log restarts from its start at the configured size")
     func restartSize() async throws {
         func logSize(restartingAt bytes: Int) async throws -> Int {
-            let (db, path) = try await databaseWithUsers(2) { $0.walRestartBytes = bytes }
+            let (db, path) = try temporaryDatabase() { $0.walRestartBytes = bytes }
             for index in 0..<400 {
-                _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "message \(index)")])
+                try await db.addNote("message \(index)")
             }
             let attributes = try FileManager.default.attributesOfItem(atPath: path + "-wal")
             return (attributes[.size] as? Int) ?? 0
@@ -38,10 +38,10 @@ struct WALCheckpointerTests {
 
     @Test("a running checkpointer copies committed pages back into the database file")
     func copiesBack() async throws {
-        let (db, path) = try await databaseWithUsers(2)
+        let (db, path) = try temporaryDatabase()
         let text = String(repeating: "x", count: 500)
         for _ in 0..<200 {
-            _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: text)])
+            try await db.addNote(text)
         }
         func databaseFileSize() throws -> Int {
             try (FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -59,8 +59,8 @@ struct WALCheckpointerTests {
 
     @Test("the checkpointer syncs through SQLite's descriptor, so its end leaves the process's locks on the file alone")
     func keepsFileLocks() async throws {
-        let (db, path) = try await databaseWithUsers(2) { $0.walRestartBytes = 16 << 10 }
-        _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "hello")])
+        let (db, path) = try temporaryDatabase() { $0.walRestartBytes = 16 << 10 }
+        try await db.addNote("hello")
         let probe = open(path, O_RDWR | O_CLOEXEC)
         try #require(probe >= 0)
         // Closing `probe` drops this process's locks too: only once the checks are done.
@@ -71,19 +71,19 @@ struct WALCheckpointerTests {
                                                             logger: Logger(label: "test")).run() }
         // Past the sprint threshold, so the checkpointer syncs the file as well.
         for index in 0..<200 {
-            _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "message \(index)")])
+            try await db.addNote("message \(index)")
         }
         try await Task.sleep(for: .milliseconds(200))
         checkpointer.cancel()
         try await checkpointer.value
 
         #expect(sharedLockHeld(probe), "the checkpointer's end did not drop the writer's lock")
-        _ = try await db.storeMessages([OutgoingMessage(sender: 1, recipient: 2, text: "after")])
+        try await db.addNote("after")
     }
 
     @Test("syncing the main file works on a file database and fails clearly without one")
     func syncMainFile() async throws {
-        let (db, _) = try await databaseWithUsers(1)
+        let (db, _) = try temporaryDatabase()
         try await db.writer.writeWithoutTransaction { try $0.syncMainFile() }
         let memory = try DatabaseQueue()
         #expect(throws: DatabaseError.self) { try memory.writeWithoutTransaction { try $0.syncMainFile() } }

@@ -6,13 +6,13 @@ import NIOPosix
 import Storage
 import Testing
 @testable import Users
+import UsersSQLite
 
 @Suite("User service")
 struct LiveUserServiceTests {
     private func makeService(failures: Int = 5) throws -> LiveUserService<ContinuousClock> {
-        let database = try AppDatabase.open(.init(path: scratchDatabasePath()))
         return LiveUserService(
-            database: database, cache: DisabledCache(), hashingPool: .singleton,
+            store: try temporaryUserStore(), cache: DisabledCache(), hashingPool: .singleton,
             configuration: .init(bcryptCost: 4, throttle: .init(failures: failures)),
             clock: ContinuousClock(), logger: Logger(label: "test"))
     }
@@ -78,11 +78,11 @@ struct LiveUserServiceTests {
 
     @Test("passwords are stored hashed, not in clear")
     func hashed() async throws {
-        let database = try AppDatabase.open(.init(path: scratchDatabasePath()))
-        let users = LiveUserService(database: database, cache: DisabledCache(), hashingPool: .singleton,
+        let store = try temporaryUserStore()
+        let users = LiveUserService(store: store, cache: DisabledCache(), hashingPool: .singleton,
                                     configuration: .init(bcryptCost: 4), clock: ContinuousClock(), logger: Logger(label: "test"))
         _ = try await users.register(username: "frank", password: "plaintext")
-        let stored = try #require(try await database.user(named: "frank"))
+        let stored = try #require(try await store.user(named: "frank"))
         #expect(stored.passwordHash != "plaintext")
         #expect(stored.passwordHash.hasPrefix("$2"))
     }

@@ -1,6 +1,8 @@
 import MPIMCore
 import Testing
-@testable import Storage
+import Messaging
+@testable import MessagingSQLite
+import Storage
 
 /// Texts a client may send: every control character but the newline (NUL
 /// first, mid-text and last), DEL, and multi-byte UTF-8 with combining marks.
@@ -20,9 +22,8 @@ struct ExactTextTests {
 
     @Test("PULL, SYNC, HISTORY, GHISTORY, ack-mode re-pushes and a repeated cid read back every byte")
     func everyRead() async throws {
-        let (db, _) = try await databaseWithUsers()
-        let group = try await db.createGroup(name: "g", description: "", creator: 1).id
-        try await db.addMember(2, to: group)
+        let (db, _) = try temporaryStore()
+        let group = try await db.startGroup(members: [1, 2])
         let direct = try await db.storedMessages(textsKeptExactly.enumerated().map {
             OutgoingMessage(sender: 1, recipient: 2, text: $1, clientID: "c\($0)")
         })

@@ -1,13 +1,14 @@
 import GRDB
-@testable import Storage
+import MPIMDaemon
+import Storage
 
 /// A database file at schema v1 holding data of every kind the store keeps,
 /// for the test each later migration comes with: open it with the current
-/// `AppDatabase` (which runs the migrations after v1) and read the data back
-/// through the public API (`expectSchemaV1DataReadsBack`).
+/// schema (which runs the migrations after v1) and read the data back
+/// through the stores (`expectSchemaV1DataReadsBack`).
 ///
-/// The rows are SQL against the v1 tables, never `AppDatabase` calls: those
-/// write the current schema, and this file must stay what a v1 daemon wrote.
+/// The rows are SQL against the v1 tables, never store calls: those write
+/// the current schema, and this file must stay what a v1 daemon wrote.
 /// So it never changes when the schema does; a migration that gives rows new
 /// meaning checks that meaning on these rows.
 enum SchemaV1Database {
@@ -70,8 +71,8 @@ enum SchemaV1Database {
     /// Creates the file at `path` (its folder must exist) with the v1 schema
     /// only, and the rows above.
     static func create(at path: String) throws {
+        try DatabaseSchema.mpim.migrate(fileAt: path, upTo: "v1")
         let queue = try DatabaseQueue(path: path)
-        try AppDatabase.migrator.migrate(queue, upTo: "v1")
         try queue.write { try $0.execute(sql: rows) }
         try queue.close()
     }

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import MPIMCore
 import Testing
-@testable import Storage
+import Messaging
+@testable import MessagingSQLite
+import Storage
 
 /// A 1:1 message stored on a chosen day, as the writer would store it then.
 private struct DatedMessage {
@@ -11,7 +13,7 @@ private struct DatedMessage {
     var day: Int64
 }
 
-extension AppDatabase {
+extension SQLiteMessageStore {
     /// Stores the messages in one transaction each, at noon of their day, and
     /// returns their ids.
     fileprivate func store(_ messages: [DatedMessage]) async throws -> [MessageID] {
@@ -50,7 +52,7 @@ private func expectedConversation(
 struct ConversationDaysTests {
     @Test("HISTORY across days, both directions, with before and limit, matches reading every message")
     func acrossDays() async throws {
-        let (db, _) = try await databaseWithUsers(4)
+        let (db, _) = try temporaryStore()
         var generator = SystemRandomNumberGenerator()
         var day: Int64 = 20_000
         var all: [(id: MessageID, message: DatedMessage)] = []
@@ -81,7 +83,7 @@ struct ConversationDaysTests {
 
     @Test("a clock gone back stays on the newest day; a new day starts at its first message")
     func daysRiseWithIDs() async throws {
-        let (db, _) = try await databaseWithUsers(2)
+        let (db, _) = try temporaryStore()
         let ids = try await db.store([
             DatedMessage(sender: 1, recipient: 2, day: 10),
             DatedMessage(sender: 2, recipient: 1, day: 12),

@@ -1,5 +1,7 @@
 import GRDB
 import MPIMCore
+import Messaging
+import Storage
 
 /// Which days each pair of users exchanged 1:1 messages, so HISTORY reads
 /// those days' stretches of the recipient index instead of keeping a

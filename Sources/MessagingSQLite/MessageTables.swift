@@ -1,32 +1,17 @@
 import GRDB
+import Messaging
+import MPIMCore
+import Storage
 
-extension AppDatabase {
-    /// The schema, one migration per change since the first release schema, v1.
-    ///
-    /// Every schema change is a new migration, registered after the last one,
-    /// with a test that upgrades a v1 database holding data and reads it
-    /// back through the public API: `SchemaV1Database` in StorageTests builds
-    /// one, `expectSchemaV1DataReadsBack` reads it. A registered migration is
-    /// never edited: files in use have run it.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1", migrate: createSchemaV1)
-        return migrator
-    }
-
-    /// Every table as of v1. The message writer's hot path decides the
-    /// shapes (Docs/BENCHMARKS.md): each index a message writes costs its
-    /// commit a page, so a message is stored once, in one row and at most one
-    /// index entry; what each user is owed is kept by cursors
-    /// (`DeliveryCursors`), not by a row per recipient per message.
-    private static func createSchemaV1(_ db: Database) throws {
-        try db.create(table: "user") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull().unique()
-            t.column("passwordHash", .text).notNull()
-            t.column("createdAt", .integer).notNull()
-        }
-
+/// The message service's tables. The message writer's hot path decides
+/// their shapes (Docs/BENCHMARKS.md): each index a message writes costs its
+/// commit a page, so a message is stored once, in one row and at most one
+/// index entry; what each user is owed is kept by cursors
+/// (`DeliveryCursors`), not by a row per recipient per message.
+public enum MessageTables {
+    /// As of schema v1, when members' group cursors were columns of Groups'
+    /// `groupMember`.
+    public static let v1: DatabaseSchema.Step = { db in
         // AUTOINCREMENT: an id is never used twice, even if the newest
         // message were deleted; clients keep ids as cursors (SYNC, HISTORY).
         try db.create(table: "message") { t in
@@ -57,33 +42,6 @@ extension AppDatabase {
         try db.execute(sql: """
             CREATE INDEX mailbox_owed ON mailbox(userID, messageID) WHERE state < \(MailboxState.delivered.rawValue)
             """)
-
-        // Friendship is mutual and stored both ways, so "friends of X" is one range scan.
-        try db.create(table: "friendship", options: [.withoutRowID]) { t in
-            t.column("userID", .integer).notNull()
-            t.column("friendID", .integer).notNull()
-            t.column("createdAt", .integer).notNull()
-            t.primaryKey(["userID", "friendID"])
-        }
-
-        try db.create(table: "chatGroup") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.column("name", .text).notNull()
-            t.column("description", .text).notNull()
-            t.column("creatorID", .integer).notNull()
-            t.column("createdAt", .integer).notNull()
-        }
-        try db.create(table: "groupMember", options: [.withoutRowID]) { t in
-            t.column("groupID", .integer).notNull()
-            t.column("userID", .integer).notNull()
-            t.column("joinedAt", .integer).notNull()
-            // The newest message id when the user joined: later messages are theirs.
-            t.column("joinedAfter", .integer).notNull().defaults(to: 0)
-            // The member's delivery cursor on the group's messages.
-            t.column("deliveredThrough", .integer).notNull().defaults(to: 0)
-            t.primaryKey(["groupID", "userID"])
-        }
-        try db.create(index: "groupMember_on_user", on: "groupMember", columns: ["userID", "groupID"])
 
         // The user's delivery cursor on the 1:1 messages sent to them; no row: 0.
         try db.create(table: "directCursor", options: [.withoutRowID]) { t in
@@ -116,17 +74,41 @@ extension AppDatabase {
             t.primaryKey(["senderID", "clientID"])
         }
         try db.create(index: "clientMessage_on_createdAt", on: "clientMessage", columns: ["createdAt"])
-
-        // One row rewritten by /healthz to prove the file is writable.
-        try db.create(table: "healthProbe") { t in
-            t.primaryKey("id", .integer)
-            t.column("checkedAt", .integer).notNull()
-        }
     }
 
+    /// Schema v2: each member's cursor on a group's messages in messaging's
+    /// own `groupCursor`, copied from Groups' `groupMember` where v1 kept
+    /// it (`GroupTables.v2` then drops those columns). A row per current
+    /// member: it is also the group's recipient list.
+    public static let v2: DatabaseSchema.Step = { db in
+        try db.create(table: "groupCursor", options: [.withoutRowID]) { t in
+            t.column("groupID", .integer).notNull()
+            t.column("userID", .integer).notNull()
+            // The newest message id when the user joined: later messages are theirs.
+            t.column("joinedAfter", .integer).notNull()
+            // Every message of the group up to this id reached the user, except
+            // the ranges in `deliveryBacklog`; PULL owes the ones after it.
+            t.column("deliveredThrough", .integer).notNull()
+            t.primaryKey(["groupID", "userID"])
+        }
+        try db.create(index: "groupCursor_on_user", on: "groupCursor", columns: ["userID", "groupID"])
+        // A file with messaging's tables only (a store's own tests) has no v1 groupMember.
+        guard try db.tableExists("groupMember") else { return }
+        try db.execute(sql: """
+            INSERT INTO groupCursor (groupID, userID, joinedAfter, deliveredThrough)
+            SELECT groupID, userID, joinedAfter, deliveredThrough FROM groupMember
+            """)
+    }
+
+    /// The schema of messaging's tables alone, for a store's own tests.
+    public static let schema = DatabaseSchema([
+        .init("v1", steps: [v1]),
+        .init("v2", steps: [v2]),
+    ])
+
     /// A table of ranges (afterID, throughID] of one user's messages in one
-    /// group; both range tables have these columns, and
-    /// `DeliveryCursors` writes either with the same statement.
+    /// group; both range tables have these columns, and `DeliveryCursors`
+    /// writes either with the same statement.
     private static func createRangeTable(_ name: String, _ db: Database) throws {
         try db.create(table: name, options: [.withoutRowID]) { t in
             t.column("userID", .integer).notNull()
@@ -136,4 +118,14 @@ extension AppDatabase {
             t.primaryKey(["userID", "groupID", "afterID"])
         }
     }
+}
+
+/// A row of `groupCursor`: a member's place in a group's messages.
+struct GroupCursorRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "groupCursor"
+
+    var groupID: GroupID
+    var userID: UserID
+    var joinedAfter: MessageID
+    var deliveredThrough: MessageID
 }

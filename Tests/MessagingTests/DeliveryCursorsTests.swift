@@ -2,18 +2,17 @@ import Foundation
 import GRDB
 import MPIMCore
 import Testing
-@testable import Storage
+import Messaging
+@testable import MessagingSQLite
+import Storage
 
-/// A database with users 1–4 and a group of 1, 2 and 3.
-private func databaseWithGroup() async throws -> (AppDatabase, GroupID) {
-    let (db, _) = try await databaseWithUsers(4)
-    let group = try await db.createGroup(name: "g", description: "", creator: 1)
-    try await db.addMember(2, to: group.id)
-    try await db.addMember(3, to: group.id)
-    return (db, group.id)
+/// A store with a group of 1, 2 and 3.
+private func databaseWithGroup() async throws -> (SQLiteMessageStore, GroupID) {
+    let (db, _) = try temporaryStore()
+    return (db, try await db.startGroup(members: [1, 2, 3]))
 }
 
-extension AppDatabase {
+extension SQLiteMessageStore {
     /// Stores `count` group messages from `sender` and returns their ids.
     fileprivate func groupMessages(_ count: Int, from sender: UserID, in group: GroupID) async throws -> [MessageID] {
         try await storedMessages((0..<count).map {
@@ -152,9 +151,9 @@ struct DeliveryCursorsTests {
         let (db, group) = try await databaseWithGroup()
         let before = try await db.groupMessages(2, from: 1, in: group)
         try await db.pushed([before[0]], of: group, to: 3)
-        #expect(try await db.removeMember(3, from: group))
+        try await db.endMembership(of: 3, in: group)
         let whileAway = try await db.groupMessages(1, from: 1, in: group)
-        try await db.addMember(3, to: group)
+        try await db.startMembership(of: 3, in: group)
         let after = try await db.groupMessages(1, from: 2, in: group)
         #expect(try await db.takeInbox(of: 3, limit: 10).map(\.id) == [before[1], after[0]])
         #expect(try await db.mailbox(of: 3, after: 0, limit: 10).map(\.id) == before + after)

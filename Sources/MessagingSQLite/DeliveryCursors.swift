@@ -1,5 +1,7 @@
 import GRDB
 import MPIMCore
+import Messaging
+import Storage
 
 /// What each user is owed, kept without a row per recipient per message: a
 /// message is stored once, and each `DeliveryStream` (a group's messages, for
@@ -147,7 +149,7 @@ enum DeliveryCursors {
 
     /// A member leaves: what the group still owed them becomes a backlog
     /// range (PULL returns it), and their time in the group is kept for SYNC.
-    static func endMembership(_ member: GroupMemberRecord, in db: Database) throws {
+    static func endMembership(_ member: GroupCursorRecord, in db: Database) throws {
         let head = try newestMessageID(db)
         let stream = DeliveryStream.group(member.groupID)
         if let missed = try stream.lastOwed(to: member.userID, after: member.deliveredThrough, before: head + 1, db) {
@@ -172,7 +174,7 @@ enum DeliveryCursors {
     static func owedStretches(to user: UserID, _ db: Database) throws -> [Stretch] {
         let direct = try DeliveryStream.direct(user).cursor(of: user, db) ?? 0
         return try [Stretch(stream: .direct(user), after: direct, through: nil)]
-            + stretches("SELECT groupID, deliveredThrough, NULL FROM groupMember WHERE userID = ?", of: user, db)
+            + stretches("SELECT groupID, deliveredThrough, NULL FROM groupCursor WHERE userID = ?", of: user, db)
             + stretches("SELECT groupID, afterID, throughID FROM deliveryBacklog WHERE userID = ?", of: user, db)
     }
 
@@ -180,7 +182,7 @@ enum DeliveryCursors {
     /// time in each group, now and before (SYNC, and what ACK counts).
     static func addressedStretches(to user: UserID, _ db: Database) throws -> [Stretch] {
         try [Stretch(stream: .direct(user), after: 0, through: nil)]
-            + stretches("SELECT groupID, joinedAfter, NULL FROM groupMember WHERE userID = ?", of: user, db)
+            + stretches("SELECT groupID, joinedAfter, NULL FROM groupCursor WHERE userID = ?", of: user, db)
             + stretches("SELECT groupID, afterID, throughID FROM pastMembership WHERE userID = ?", of: user, db)
     }
 
@@ -210,7 +212,7 @@ enum DeliveryCursors {
     /// backlog ranges move past it.
     static func markTaken(by user: UserID, through last: MessageID, _ db: Database) throws {
         for sql in [
-            "UPDATE groupMember SET deliveredThrough = ?2 WHERE userID = ?1 AND deliveredThrough < ?2",
+            "UPDATE groupCursor SET deliveredThrough = ?2 WHERE userID = ?1 AND deliveredThrough < ?2",
             """
             INSERT INTO directCursor (userID, deliveredThrough) VALUES (?1, ?2)
             ON CONFLICT (userID) DO UPDATE SET deliveredThrough = MAX(deliveredThrough, excluded.deliveredThrough)

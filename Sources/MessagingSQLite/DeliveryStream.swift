@@ -1,9 +1,11 @@
 import GRDB
 import MPIMCore
+import Messaging
+import Storage
 
 /// A sequence of messages a user is delivered in id order, with one delivery
 /// cursor per user: a group's messages (a cursor per member, on
-/// `groupMember`), or the 1:1 messages sent to one user (their cursor in
+/// `groupCursor`), or the 1:1 messages sent to one user (their cursor in
 /// `directCursor`). The queries that differ between the two live here;
 /// `DeliveryCursors` is the one algorithm over them.
 enum DeliveryStream: Hashable, Sendable {
@@ -38,7 +40,7 @@ enum DeliveryStream: Hashable, Sendable {
     func cursor(of user: UserID, _ db: Database) throws -> MessageID? {
         switch self {
         case .group(let group):
-            try db.cachedStatement(sql: "SELECT deliveredThrough FROM groupMember WHERE groupID = ? AND userID = ?")
+            try db.cachedStatement(sql: "SELECT deliveredThrough FROM groupCursor WHERE groupID = ? AND userID = ?")
                 .firstInteger(group, user, in: db)
         case .direct:
             // A user without a row has had every 1:1 message since they registered owed.
@@ -51,7 +53,7 @@ enum DeliveryStream: Hashable, Sendable {
     func moveCursors(_ moves: [(user: UserID, through: MessageID)], _ db: Database) throws {
         switch self {
         case .group(let group):
-            try db.cachedStatement(sql: "UPDATE groupMember SET deliveredThrough = ? WHERE groupID = ? AND userID = ?")
+            try db.cachedStatement(sql: "UPDATE groupCursor SET deliveredThrough = ? WHERE groupID = ? AND userID = ?")
                 .execute(rows: moves.lazy.map { ($0.through, group, $0.user) }, in: db)
         case .direct:
             let statement = try db.cachedStatement(sql: """

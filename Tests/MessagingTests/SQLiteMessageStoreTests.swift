@@ -1,55 +1,15 @@
 import Foundation
 import MPIMCore
 import Testing
-@testable import Storage
+import Messaging
+@testable import MessagingSQLite
+import Storage
 
-/// A real SQLite file in a fresh temporary folder, opened with `configure`
-/// applied to the default configuration.
-func temporaryDatabase(_ configure: (inout AppDatabase.Configuration) -> Void = { _ in }) throws
-    -> (AppDatabase, path: String)
-{
-    var configuration = AppDatabase.Configuration(path: scratchDatabasePath())
-    configure(&configuration)
-    return (try AppDatabase.open(configuration), configuration.path)
-}
-
-/// A fresh database with users 1 through `users` (u1, u2, …), so messages
-/// between them pass the recipient check.
-func databaseWithUsers(
-    _ users: Int = 3, _ configure: (inout AppDatabase.Configuration) -> Void = { _ in }
-) async throws -> (AppDatabase, path: String) {
-    let (db, path) = try temporaryDatabase(configure)
-    for user in 1...users {
-        _ = try await db.insertUser(name: "u\(user)", passwordHash: "h")
-    }
-    return (db, path)
-}
-
-extension AppDatabase {
-    /// Stores the batch and expects every message to be accepted.
-    func storedMessages(_ batch: [OutgoingMessage]) async throws -> [StoredMessage] {
-        try await storeMessages(batch).map { try $0.get() }
-    }
-}
-
-@Suite("AppDatabase")
-struct AppDatabaseTests {
-    @Test("a taken username is refused with userExists")
-    func uniqueNames() async throws {
-        let (db, _) = try temporaryDatabase()
-        let alice = try await db.insertUser(name: "alice", passwordHash: "h")
-        #expect(alice.id != nil)
-        await #expect(throws: MPIMError.userExists) {
-            _ = try await db.insertUser(name: "alice", passwordHash: "other")
-        }
-        #expect(try await db.user(named: "alice")?.id == alice.id)
-        #expect(try await db.userExists(alice.id!))
-        #expect(try await !db.userExists(alice.id! + 1000))
-    }
-
+@Suite("SQLite message store")
+struct SQLiteMessageStoreTests {
     @Test("stored messages get increasing ids and wait in the inbox until taken once")
     func inbox() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         let stored = try await db.storedMessages((0..<5).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         #expect(stored.map(\.message.id) == stored.map(\.message.id).sorted())
         #expect(Set(stored.map(\.message.id)).count == 5)
@@ -62,7 +22,7 @@ struct AppDatabaseTests {
 
     @Test("a pushed message is no longer in the inbox")
     func pushedLeavesInbox() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         let stored = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "pushed"),
             OutgoingMessage(sender: 1, recipient: 2, text: "offline"),
@@ -73,9 +33,9 @@ struct AppDatabaseTests {
 
     @Test("msg ids keep increasing after the file is reopened")
     func idsSurviveReopen() async throws {
-        let (db, path) = try await databaseWithUsers()
+        let (db, path) = try temporaryStore()
         let before = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "a")])
-        let reopened = try AppDatabase.open(.init(path: path))
+        let reopened = try openStore(.init(path: path))
         let after = try await reopened.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "b")])
         #expect(after[0].message.id > before[0].message.id)
         #expect(try await reopened.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"])
@@ -83,7 +43,7 @@ struct AppDatabaseTests {
 
     @Test("a conversation reads both directions, newest page first, oldest first within it")
     func conversation() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         var outgoing: [OutgoingMessage] = []
         for i in 0..<3 {
             outgoing.append(OutgoingMessage(sender: 1, recipient: 2, text: "a\(i)"))
@@ -101,7 +61,7 @@ struct AppDatabaseTests {
 
     @Test("ack mode: a message pushed awaiting an ack is pulled and re-pushed until acknowledged")
     func awaitingAck() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         let stored = try await db.storedMessages((0..<3).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         let ids = stored.map(\.message.id)
         try await db.record(ids[0...1].map { MailboxReceipt(user: 2, message: $0, state: .awaitingAck) })
@@ -116,7 +76,7 @@ struct AppDatabaseTests {
 
     @Test("a repeated client id returns the original message and stores nothing")
     func clientIDs() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
         let again = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1"),
@@ -132,7 +92,7 @@ struct AppDatabaseTests {
 
     @Test("the mailbox keeps every message addressed to a user for SYNC, whatever was delivered")
     func sync() async throws {
-        let (db, _) = try await databaseWithUsers()
+        let (db, _) = try temporaryStore()
         let stored = try await db.storedMessages((0..<4).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         _ = try await db.takeInbox(of: 2, limit: 2)
         let ids = stored.map(\.message.id)
@@ -141,52 +101,49 @@ struct AppDatabaseTests {
         #expect(try await db.mailbox(of: 1, after: 0, limit: 10).isEmpty, "a sender's own 1:1 messages are not addressed to it")
     }
 
-    @Test("each message of a batch is checked on its own: refusals store nothing, the rest commit with the receipts")
+    @Test("each message of a batch is checked on its own: a refusal stores nothing, the rest commit with the receipts")
     func refusalsAndReceipts() async throws {
-        let (db, _) = try await databaseWithUsers()
-        let group = try await db.createGroup(name: "g", description: "", creator: 1)
+        let (db, _) = try temporaryStore()
+        let group = try await db.startGroup(members: [1])
         let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "earlier")])
         let outcomes = try await db.storeMessages(
             [
-                OutgoingMessage(sender: 1, recipient: 99, text: "nobody"),
                 OutgoingMessage(sender: 1, recipient: 2, text: "kept"),
-                OutgoingMessage(sender: 2, conversation: .group(group.id), text: "not a member"),
-                OutgoingMessage(sender: 1, conversation: .group(group.id + 50), text: "no group"),
+                OutgoingMessage(sender: 2, conversation: .group(group), text: "not a member"),
+                OutgoingMessage(sender: 1, conversation: .group(group), text: "to the group"),
             ],
             receipts: [MailboxReceipt(user: 2, message: first[0].message.id, state: .delivered)])
-        #expect(throws: MPIMError.noSuchUser) { try outcomes[0].get() }
-        #expect(try outcomes[1].get().message.text == "kept")
-        #expect(throws: MPIMError.notMember) { try outcomes[2].get() }
-        #expect(throws: MPIMError.noSuchGroup) { try outcomes[3].get() }
+        #expect(try outcomes[0].get().message.text == "kept")
+        #expect(throws: MPIMError.notMember) { try outcomes[1].get() }
+        #expect(try outcomes[2].get().recipients == [])
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["kept"], "the receipt marked the earlier one delivered")
-        #expect(try await db.conversation(between: 1, and: 99, before: nil, limit: 10).isEmpty)
-        #expect(try await db.groupConversation(group.id, before: nil, limit: 10).isEmpty)
+        #expect(try await db.groupConversation(group, before: nil, limit: 10).map(\.text) == ["to the group"])
     }
 
-    @Test("a cached write transaction commits its body, and rolls it all back when the body throws")
-    func cachedTransaction() async throws {
-        struct Refused: Error {}
-        let (db, _) = try await databaseWithUsers(2)
-        let count = "SELECT COUNT(*) FROM message"
-        let insert = "INSERT INTO message (senderID, recipientID, text, createdAt) VALUES (1, 2, 'x', 0)"
-        let refused = try await db.writer.writeWithoutTransaction { db in
-            let outcome = Result {
-                try db.inCachedTransaction {
-                    try db.execute(sql: insert)
-                    throw Refused()
-                }
-            }
-            return (outcome, db.isInsideTransaction, try Int.fetchOne(db, sql: count))
-        }
-        #expect(throws: Refused.self) { try refused.0.get() }
-        #expect(refused.1 == false, "rolled back")
-        #expect(refused.2 == 0)
-        // The cached BEGIN and COMMIT run again after a rollback.
-        let committed = try await db.writer.writeWithoutTransaction { db in
-            try db.inCachedTransaction { try db.execute(sql: insert) }
-            return db.isInsideTransaction
-        }
-        #expect(committed == false)
-        #expect(try await db.writer.read { try Int.fetchOne($0, sql: count) } == 1)
+    @Test("a group's recipients are the memberships the store was told of, from when each started")
+    func memberships() async throws {
+        let (db, _) = try temporaryStore()
+        let group = try await db.startGroup(members: [1, 2])
+        let first = try await db.storedMessages([OutgoingMessage(sender: 1, conversation: .group(group), text: "a")])
+        try await db.startMembership(of: 3, in: group)
+        try await db.startMembership(of: 3, in: group)
+        let second = try await db.storedMessages([OutgoingMessage(sender: 1, conversation: .group(group), text: "b")])
+        #expect(first[0].recipients == [2] && second[0].recipients == [2, 3])
+        #expect(try await db.mailbox(of: 3, after: 0, limit: 10).map(\.text) == ["b"], "joining twice keeps the first start")
+        try await db.endMembership(of: 2, in: group)
+        try await db.endMembership(of: 2, in: group)
+        try await db.endMembership(of: 9, in: group)
+        let third = try await db.storedMessages([OutgoingMessage(sender: 1, conversation: .group(group), text: "c")])
+        #expect(third[0].recipients == [3])
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"], "what was owed stays owed")
+    }
+
+    @Test("a notice gets the next id and is addressed to nobody")
+    func notice() async throws {
+        let (db, _) = try temporaryStore()
+        let message = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "m")])[0].message
+        let notice = try await db.storeNotice("maintenance at noon")
+        #expect(notice.id > message.id && notice.sender == 0 && notice.text == "maintenance at noon")
+        #expect(try await db.takeInbox(of: 2, limit: 10).map(\.id) == [message.id])
     }
 }
