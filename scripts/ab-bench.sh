@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # A/B two mpimd builds on fresh daemons, alternating, to tell a change from
 # the machine's run-to-run noise:
-#   scripts/ab-bench.sh <mpimd A> <mpimd B> <rounds> <gateways 1|2> -- <mpim-bench send arguments>
+#   scripts/ab-bench.sh <mpimd A> <mpimd B> <rounds> <gateways 1|2> -- [send|group|login] <mpim-bench arguments>
 # e.g. scripts/ab-bench.sh /tmp/mpimd-before .build/release/mpimd 4 1 -- --pairs 64 --window 16 --seconds 4 --warmup 1
+#      scripts/ab-bench.sh /tmp/mpimd-before .build/release/mpimd 3 1 -- group --groups 1 --members 100 --window 16
 # Each run: a private redis-server and one or two daemons (bcrypt cost 4, no
 # line limit) in a fresh folder on free loopback ports, all stopped by pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,7p "$0" >&2; exit 64; }
 builds=("$1" "$2"); rounds=$3; gateways=$4; shift 5
+scenario=send
+case "${1:-}" in send | group | login) scenario=$1; shift ;; esac
 bench=${BENCH_BIN:-$(swift build -c release --show-bin-path)/mpim-bench}
 
 free_port() {
@@ -41,8 +44,9 @@ run_once() {
         done
         ports+=(--port "$port")
     done
-    "$bench" send "${ports[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' \
-        | grep -E '^(sends_per_s|send_p99_us|deliver_p99_us|lag_p99_us|errors)=' | tr '\n' ' '
+    "$bench" "$scenario" "${ports[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' \
+        | grep -E '^(sends_per_s|deliveries_per_s|logins_per_s|send_p99_us|deliver_p99_us|login_p99_us|lag_p99_us|errors)=' \
+        | tr '\n' ' '
     echo
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
     rm -rf "$work"
