@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -139,6 +140,22 @@ let package = Package(
             ]
         ),
 
+        // The listener for browsers on Hummingbird: the web client's files and the
+        // line protocol over WebSocket, each socket a session of the gateway.
+        .target(
+            name: "WebGateway",
+            dependencies: [
+                "Gateway", "Operations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Public")]
+        ),
+
         // The HTTP listener for operators (metrics, health, admin) on Hummingbird.
         .target(
             name: "Operations",
@@ -157,7 +174,7 @@ let package = Package(
             name: "MPIMDaemon",
             dependencies: [
                 "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
-                "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "Gateway", "WorkQueues",
+                "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "Gateway", "WebGateway", "WorkQueues",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -218,6 +235,7 @@ let package = Package(
                 "MPIMLineCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Tests/TestSupport"
         ),

@@ -36,4 +36,7 @@ fi
 bin=$(swift build -c release --show-bin-path)/mpimd
 # In the foreground, so Ctrl-C reaches mpimd, which shuts down gracefully;
 # the EXIT trap then stops the private Redis.
-"$bin" --config "$config" "$@"
+# The web client too, on its own port (MPIM_WEB_PORT, 8088 unless set).
+web_port=${MPIM_WEB_PORT:-8088}
+echo "web client: http://127.0.0.1:$web_port/ (chat from a browser)"
+"$bin" --config "$config" --web-port "$web_port" "$@"

@@ -11,6 +11,10 @@ public enum GatewayError: Error, Equatable, Sendable {
     case lineTooLong
     case invalidUTF8
     case rateLimited
+    /// A WebSocket frame holding more than one line.
+    case notOneLine
+    /// A binary WebSocket frame.
+    case notText
     case service(MPIMError)
 
     /// The one place failures become `-ERR` lines (PROTOCOL.md, "Replies").
@@ -25,6 +29,8 @@ public enum GatewayError: Error, Equatable, Sendable {
         case .lineTooLong: "-ERR line too long"
         case .invalidUTF8: "-ERR invalid utf-8"
         case .rateLimited: "-ERR rate limited"
+        case .notOneLine: "-ERR usage: one line per frame"
+        case .notText: "-ERR text frames only"
         case .service(let error):
             switch error {
             case .noSuchUser: "-ERR no such user"

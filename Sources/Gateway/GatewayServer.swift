@@ -121,6 +121,16 @@ public final class GatewayServer: Service {
 
     /// The handler that runs one connection: its session, fed line by line.
     private func makeConnectionHandler(for channel: any Channel, writer: ConnectionWriter) -> ConnectionHandler {
+        let (inbox, opened) = makeInbox(for: channel, writer: writer)
+        return ConnectionHandler(inbox: inbox, greeting: greeting, opened: opened)
+    }
+
+    private var greeting: String { "+OK welcome to mpim \(configuration.gatewayID)" }
+
+    /// A connection's session and inbox, and what to do once it is open.
+    private func makeInbox(for channel: any Channel, writer: ConnectionWriter)
+        -> (LineInbox, opened: @Sendable () -> Void)
+    {
         let id = registry.makeConnectionID()
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(id)"
@@ -130,11 +140,31 @@ public final class GatewayServer: Service {
         let inbox = LineInbox(
             session: session, writer: writer, linesPerSecond: configuration.maxLinesPerSecond,
             ended: { self.connectionEnded(id) })
-        return ConnectionHandler(inbox: inbox, greeting: "+OK welcome to mpim \(configuration.gatewayID)") {
+        return (inbox, { [logger] in
             logger.debug("connection opened")
             self.connections.withLock { $0.open[id] = writer }
             GatewayMetrics.connectionsOpen.increment()
-        }
+        })
+    }
+
+    /// Takes on a connection another transport accepted (the web
+    /// listener's WebSocket), once its channel carries lines as byte
+    /// buffers outbound, each ended by a newline. It gets what a TCP
+    /// connection gets: the greeting, a session, the idle timeout, the
+    /// rate limit, the slow-consumer kick, and a kick at shutdown. Call on
+    /// any thread; the transport hands each received line (and the end) to
+    /// the returned connection.
+    package func adopt(_ channel: any Channel) async throws -> AdoptedConnection {
+        let writer = registry.makeWriter(for: channel)
+        let (inbox, opened) = makeInbox(for: channel, writer: writer)
+        let idleTimeout = TimeAmount(configuration.idleTimeout)
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandlers(
+                [IdleStateHandler(readTimeout: idleTimeout), IdleConnectionCloser(writer: writer)], position: .first)
+        }.get()
+        opened()
+        writer.write(greeting)
+        return AdoptedConnection(inbox: inbox, maxLineBytes: configuration.maxLineBytes)
     }
 
     /// `127.0.0.1:51234`, `[::1]:51234`: shorter than NIO's description.

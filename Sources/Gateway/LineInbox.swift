@@ -21,6 +21,9 @@ final class LineInbox: Sendable {
         case line(ByteBuffer, admitted: Bool)
         /// The client sent a line over the limit: answer, then close.
         case lineTooLong
+        /// A line the transport refused (a WebSocket frame that is not one
+        /// line of text): answered in turn, not run.
+        case refused(GatewayError)
         /// The client closed its sending side (`printf … | nc`): answer what
         /// it sent, then close.
         case inputEnded
@@ -116,6 +119,9 @@ final class LineInbox: Sendable {
                 await session.settle()
                 try? await write(GatewayError.lineTooLong.replyLine)
                 await Self.lingeringClose(channel)
+            case .refused(let error):
+                await session.settle()
+                try? await write(error.replyLine)
             case .inputEnded:
                 await session.settle()
                 state.withLock { $0.closing = true }

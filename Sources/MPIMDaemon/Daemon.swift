@@ -14,6 +14,7 @@ import RedisClient
 import ServiceLifecycle
 import Storage
 import Users
+import WebGateway
 import UsersSQLite
 
 /// A wired daemon: its service group and the gateway (for the bound port).
@@ -129,6 +130,13 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations")))
 
+    let web = listeners.web.map { reservation in
+        WebListener(
+            reservation: reservation,
+            configuration: .init(origins: OriginPolicy(allowed: configuration.webAllowedOrigins)),
+            gateway: gateway, logger: moduleLogger("web"))
+    }
+
     let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))
     let group = ServiceGroup(
         configuration: .init(
@@ -139,6 +147,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
                 .init(service: presence),
                 .init(service: messages),
                 .init(service: operations),
+            ] + (web.map { [.init(service: $0)] } ?? []) + [
                 .init(service: gateway),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

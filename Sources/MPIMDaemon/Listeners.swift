@@ -13,6 +13,8 @@ import ServiceLifecycle
 struct Listeners {
     let gateway: GatewayListener
     let http: AddressReservation
+    /// The web listener's address, when it is on.
+    let web: AddressReservation?
 
     /// Binds the gateway's address, then the HTTP one; on failure nothing
     /// stays bound and the error names the listener and the address.
@@ -26,12 +28,22 @@ struct Listeners {
             throw ListenerError(listener: "gateway", address: gatewayAddress, cause: error)
         }
         let httpAddress = Address(host: configuration.httpHost ?? configuration.gateway.host, port: configuration.httpPort)
+        let http: AddressReservation
         do {
-            let http = try await AddressReservation.bind(host: httpAddress.host, port: httpAddress.port, group: group)
-            return Listeners(gateway: gateway, http: http)
+            http = try await AddressReservation.bind(host: httpAddress.host, port: httpAddress.port, group: group)
         } catch {
             await gateway.close()
             throw ListenerError(listener: "http", address: httpAddress, cause: error)
+        }
+        guard let webPort = configuration.webPort else { return Listeners(gateway: gateway, http: http, web: nil) }
+        let webAddress = Address(host: configuration.webHost ?? configuration.gateway.host, port: webPort)
+        do {
+            let web = try await AddressReservation.bind(host: webAddress.host, port: webAddress.port, group: group)
+            return Listeners(gateway: gateway, http: http, web: web)
+        } catch {
+            await gateway.close()
+            await http.release()
+            throw ListenerError(listener: "web", address: webAddress, cause: error)
         }
     }
 
@@ -39,6 +51,7 @@ struct Listeners {
     func close() async {
         await gateway.close()
         await http.release()
+        await web?.release()
     }
 
     struct Address: CustomStringConvertible {

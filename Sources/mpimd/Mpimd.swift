@@ -36,6 +36,8 @@ struct Mpimd: AsyncParsableCommand {
     var db: String?
     @Option(help: "HTTP port for metrics and admin; 0 picks a free one.")
     var httpPort: String?
+    @Option(help: "Web listener port (the web client and WebSocket sessions); 0 picks a free one; off by default.")
+    var webPort: String?
     @Option(help: "Route TTL in seconds.")
     var routeTtl: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -88,7 +90,7 @@ struct Mpimd: AsyncParsableCommand {
     private var flagValues: [FlagValue] {
         let given: [(String, String?)] = [
             ("--host", host), ("--port", port), ("--gateway-id", gatewayID), ("--redis-host", redisHost),
-            ("--redis-port", redisPort), ("--db", db), ("--http-port", httpPort), ("--route-ttl", routeTtl),
+            ("--redis-port", redisPort), ("--db", db), ("--http-port", httpPort), ("--web-port", webPort), ("--route-ttl", routeTtl),
             ("--log-level", logLevel),
         ]
         return given.compactMap { flag, value in value.map { FlagValue(flag, $0) } }

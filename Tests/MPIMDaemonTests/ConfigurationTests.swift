@@ -48,7 +48,18 @@ struct ConfigurationTests {
             == defaults.effectiveLines)
         // Every key but the commented-out ones is in the shipped file.
         let unset = ConfigurationKey.all.map(\.qualifiedName).filter { fromFile.sources[$0] != .file }
-        #expect(unset == ["http.host", "http.admin_token"])
+        #expect(unset == ["http.host", "http.admin_token", "web.host", "web.allowed_origins"])
+    }
+
+    @Test("the web listener is off unless a port is set; its origins are checked")
+    func webKeys() throws {
+        #expect(try DaemonConfiguration.load(file: nil, flags: []).configuration.webPort == nil)
+        let on = try DaemonConfiguration.load(file: nil, flags: [FlagValue("--web-port", "0")]).configuration
+        #expect(on.webPort == 0)
+        let file = try load("[web]\nport = 8088\nallowed_origins = https://a.example *\n").configuration
+        #expect(file.webPort == 8088 && file.webAllowedOrigins == ["https://a.example", "*"])
+        #expect(throws: ConfigurationError.self) { _ = try load("[web]\nallowed_origins = a.example\n") }
+        #expect(throws: ConfigurationError.self) { _ = try load("[web]\nport = on\n") }
     }
 
     @Test("keys override defaults, flags override keys, and each value says where it came from")

@@ -2,6 +2,7 @@
 @_exported import MPIMLineCodec
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 import Synchronization
 
 /// One TCP connection speaking the MPIM line protocol, like `mpimwire.Client`:
@@ -21,12 +22,15 @@ public final class LineClient: Sendable {
     public let greeting: String
     private let channel: any Channel
     private let inbox: Inbox
+    /// Over WebSocket: each line leaves as one text frame.
+    public let isWebSocket: Bool
 
-    private init(label: String, greeting: String, channel: any Channel, inbox: Inbox) {
+    private init(label: String, greeting: String, channel: any Channel, inbox: Inbox, isWebSocket: Bool = false) {
         self.label = label
         self.greeting = greeting
         self.channel = channel
         self.inbox = inbox
+        self.isWebSocket = isWebSocket
     }
 
     /// Connects to an MPIM gateway and reads its greeting, which must start with `+OK welcome`.
@@ -38,6 +42,40 @@ public final class LineClient: Sendable {
             throw raw.failure("greeting was \"\(greeting)\", expected it to start with \"+OK welcome\"")
         }
         return LineClient(label: label, greeting: greeting, channel: raw.channel, inbox: raw.inbox)
+    }
+
+    /// Connects to a web listener's socket (`/ws`) as a browser would, with
+    /// `origin` when given, and reads the greeting. Lines leave as text frames,
+    /// and each text frame received is a line. Throws `WebSocketRefused` when
+    /// the server does not upgrade.
+    public static func connectWebSocket(port: Int, path: String = "/ws", origin: String? = nil,
+                                        label: String = "browser") async throws -> LineClient {
+        let inbox = Inbox()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let upgraded = group.next().makePromise(of: Void.self)
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let frames: [any ChannelHandler] = [
+                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: serverLineLimit)),
+                        WebSocketFrameEncoder(), WebSocketClientLines(),
+                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)), InboxFeeder(inbox: inbox),
+                    ]
+                    try channel.pipeline.syncOperations.addHandler(WebSocketClientHandshake(
+                        path: path, host: "127.0.0.1:\(port)", origin: origin, upgraded: upgraded, then: frames))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await upgraded.futureResult.get()
+        let client = LineClient(label: label, greeting: "", channel: channel, inbox: inbox, isWebSocket: true)
+        let greeting = try await client.reply()
+        guard greeting.hasPrefix("+OK welcome") else {
+            client.close()
+            throw client.failure("greeting was \"\(greeting)\", expected it to start with \"+OK welcome\"")
+        }
+        return LineClient(label: label, greeting: greeting, channel: channel, inbox: inbox, isWebSocket: true)
     }
 
     /// Connects to any line server (redis-server's inline protocol too) without reading a greeting.
@@ -62,9 +100,24 @@ public final class LineClient: Sendable {
     /// Writes bytes as they are: several commands, half a line, invalid UTF-8.
     public func sendRaw(_ bytes: [UInt8]) async throws {
         do {
-            try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
+            let buffer = channel.allocator.buffer(bytes: bytes)
+            if isWebSocket {
+                try await channel.writeAndFlush(WebSocketOutbound.lines(buffer)).get()
+            } else {
+                try await channel.writeAndFlush(buffer).get()
+            }
         } catch {
             throw failure("writing \(bytes.count) bytes failed: \(error)")
+        }
+    }
+
+    /// Over WebSocket: sends one frame exactly as given (several lines in
+    /// one text frame, a binary frame…).
+    public func sendFrame(_ frame: WebSocketFrame) async throws {
+        do {
+            try await channel.writeAndFlush(WebSocketOutbound.frame(frame)).get()
+        } catch {
+            throw failure("writing a frame failed: \(error)")
         }
     }
 

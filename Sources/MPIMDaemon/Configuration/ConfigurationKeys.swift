@@ -57,6 +57,21 @@ extension ConfigurationKey {
                 configuration.adminToken = text.isEmpty ? nil : text
             }, show: { $0.adminToken == nil ? "(unset: admin API disabled)" : "(set, \($0.adminToken!.count) characters)" }),
 
+            .init("web", "port", flags: ["--web-port"], apply: { text, configuration throws(ValueProblem) in
+                configuration.webPort = text == "off" ? nil : try ValueKind<Int>.integer(
+                    0...65535, unit: " (0 picks a free port), or off").parse(text)
+            }, show: { $0.webPort.map(String.init) ?? "off" }),
+            .init("web", "host", apply: { text, configuration throws(ValueProblem) in
+                configuration.webHost = try ValueKind<String>.host.parse(text)
+            }, show: { $0.webHost ?? $0.gateway.host }),
+            .init("web", "allowed_origins", apply: { text, configuration throws(ValueProblem) in
+                let origins = text.split(separator: " ").map(String.init)
+                for origin in origins where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+                    throw ValueProblem(text: "must be origins such as https://chat.example.com, or *")
+                }
+                configuration.webAllowedOrigins = origins
+            }, show: { $0.webAllowedOrigins.isEmpty ? "(none: same origin only)" : $0.webAllowedOrigins.joined(separator: " ") }),
+
             .init("log", "level", .logLevel, flags: ["--log-level"], \.logLevel),
         ]
     }

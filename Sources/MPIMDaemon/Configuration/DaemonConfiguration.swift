@@ -44,6 +44,15 @@ public struct DaemonConfiguration: Sendable {
     public var httpPort = 8080
     /// HTTP bind address (`[http] host`); the gateway's host when unset.
     public var httpHost: String?
+    /// The web listener's port (`[web] port`, `--web-port`): the web client
+    /// at `/` and WebSocket sessions at `/ws`; nil (`off`, the default) serves
+    /// no web listener; 0 picks a free port.
+    public var webPort: Int?
+    /// The web listener's bind address (`[web] host`); the gateway's host when unset.
+    public var webHost: String?
+    /// Origins besides the web listener's own whose pages may open a socket
+    /// (`[web] allowed_origins`, space-separated; `*` for any).
+    public var webAllowedOrigins: [String] = []
     /// Bearer token for `/admin/*` (`[http] admin_token`); unset disables the admin API.
     public var adminToken: String?
     /// Log level (`[log] level`).

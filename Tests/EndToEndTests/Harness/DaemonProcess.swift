@@ -64,7 +64,7 @@ final class DaemonProcess: Sendable {
             binary: try binaryPath(), gatewayID: gatewayID, directory: directory,
             arguments: ["--config", configFile.path, "--host", "127.0.0.1", "--port", "0",
                         "--gateway-id", gatewayID, "--redis-host", "127.0.0.1", "--redis-port", "\(redisPort)",
-                        "--db", database.path, "--http-port", "0"] + extraFlags)
+                        "--db", database.path, "--http-port", "0", "--web-port", "0"] + extraFlags)
         try await daemon.start()
         return daemon
     }
@@ -111,13 +111,26 @@ final class DaemonProcess: Sendable {
         return nil
     }
 
-    /// From the latest `http listening on 127.0.0.1:<port>` line, if any yet.
-    private var loggedHTTPPort: Int? {
+    /// The web listener's port (the web client and WebSocket sessions), once
+    /// the daemon has logged it; waits up to 10 s like `httpPort()`.
+    func webPort() async -> Int? {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let port = loggedPort("web") { return port }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    private var loggedHTTPPort: Int? { loggedPort("http") }
+
+    /// From the latest `<listener> listening on 127.0.0.1:<port>` line, if any yet.
+    private func loggedPort(_ listener: String) -> Int? {
         guard let data = FileManager.default.contents(atPath: log.path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n").reversed().lazy.compactMap { line -> Int? in
-            guard let match = line.firstMatch(of: /http listening on 127\.0\.0\.1:(\d+)/) else { return nil }
-            return Int(match.1)
+            guard let at = line.range(of: "\(listener) listening on 127.0.0.1:") else { return nil }
+            return Int(line[at.upperBound...].prefix { $0.isNumber })
         }.first
     }
 
@@ -128,7 +141,8 @@ final class DaemonProcess: Sendable {
         let text = String(decoding: data[offset...], as: UTF8.self)
         for line in text.split(separator: "\n") {
             guard let listening = line.range(of: "listening") else { continue }
-            if line[..<listening.lowerBound].lowercased().contains("http") { continue }
+            let before = line[..<listening.lowerBound].lowercased()
+            if before.contains("http") || before.contains("web") { continue }
             if let match = line[listening.upperBound...].firstMatch(of: /127\.0\.0\.1:(\d+)/) {
                 return Int(match.1)
             }

@@ -78,6 +78,15 @@ final class TestCluster: Sendable {
         return client
     }
 
+    /// A new WebSocket session on daemon `gateway`'s web listener, greeting read.
+    func webClient(_ gateway: Int = 0, origin: String? = nil) async throws -> LineClient {
+        let daemon = daemons[gateway]
+        guard let port = await daemon.webPort() else { throw TestFailure("\(daemon.gatewayID) logged no web listener") }
+        let client = try await LineClient.connectWebSocket(port: port, origin: origin, label: "\(daemon.gatewayID)/ws")
+        clients.withLock { $0.append(client) }
+        return client
+    }
+
     /// A new connection with a freshly registered user on it.
     func registeredClient(_ gateway: Int = 0, prefix: String = "u")
         async throws -> (client: LineClient, name: String, uid: Int) {

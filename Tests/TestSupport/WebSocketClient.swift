@@ -1,0 +1,149 @@
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+
+/// What a WebSocket `LineClient` writes: lines (each leaves as one text
+/// frame, without its newline), or a frame exactly as given.
+enum WebSocketOutbound {
+    case lines(ByteBuffer)
+    case frame(WebSocketFrame)
+}
+
+/// A refused upgrade: the server answered with this status line.
+public struct WebSocketRefused: Error, CustomStringConvertible {
+    public var statusLine: String
+    public var description: String { "upgrade refused: \(statusLine)" }
+}
+
+/// The client side of the opening handshake (RFC 6455 §4.1), then the frame
+/// handlers in its place. Written by hand: the test speaks to the server the
+/// way a browser does, with an `Origin` when asked to.
+final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let path: String
+    private let host: String
+    private let origin: String?
+    private let upgraded: EventLoopPromise<Void>
+    private let then: [any ChannelHandler]
+    private var response = ByteBuffer()
+
+    init(path: String, host: String, origin: String?, upgraded: EventLoopPromise<Void>,
+         then: [any ChannelHandler]) {
+        self.path = path
+        self.host = host
+        self.origin = origin
+        self.upgraded = upgraded
+        self.then = then
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let key = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(base64(key))\r\nSec-WebSocket-Version: 13\r\n"
+        if let origin { request += "Origin: \(origin)\r\n" }
+        request += "\r\n"
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: request)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        response.writeBuffer(&bytes)
+        guard let end = response.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+        let head = String(decoding: response.readableBytesView[..<end.lowerBound], as: UTF8.self)
+        let statusLine = head.split(separator: "\r\n").first.map(String.init) ?? head
+        guard statusLine.hasPrefix("HTTP/1.1 101") else {
+            upgraded.fail(WebSocketRefused(statusLine: statusLine))
+            context.close(promise: nil)
+            return
+        }
+        response.moveReaderIndex(to: end.upperBound)
+        let rest = response
+        do {
+            try context.pipeline.syncOperations.addHandlers(then, position: .after(self))
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        } catch {
+            upgraded.fail(error)
+            return
+        }
+        upgraded.succeed()
+        if rest.readableBytes > 0 { context.fireChannelRead(NIOAny(rest)) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        upgraded.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    private func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var out = ""
+        for chunk in stride(from: 0, to: bytes.count, by: 3) {
+            let b = Array(bytes[chunk..<min(chunk + 3, bytes.count)]) + [0, 0]
+            let n = (UInt32(b[0]) << 16) | (UInt32(b[1]) << 8) | UInt32(b[2])
+            let count = min(3, bytes.count - chunk)
+            for i in 0..<4 {
+                out.append(i <= count ? alphabet[Int((n >> UInt32(18 - 6 * i)) & 63)] : "=")
+            }
+        }
+        return out
+    }
+}
+
+/// Frames to lines and back, for a `LineClient`: each text frame received
+/// is handed on as a line with its newline (so the line decoder after it
+/// sees what a TCP client would), pings are answered, a close is answered
+/// and closes; what the client writes leaves masked, as a client's must.
+final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = WebSocketOutbound
+    typealias OutboundOut = WebSocketFrame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary, .continuation:
+            var line = frame.unmaskedData
+            if frame.fin { line.writeInteger(UInt8(ascii: "\n")) }
+            context.fireChannelRead(wrapInboundOut(line))
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(masked(.pong, frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            context.writeAndFlush(wrapOutboundOut(masked(.connectionClose, frame.unmaskedData)))
+                .whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .frame(let frame):
+            context.write(wrapOutboundOut(frame), promise: promise)
+        case .lines(var bytes):
+            var last: EventLoopFuture<Void>?
+            while let newline = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = bytes.readSlice(length: newline - bytes.readerIndex)!
+                bytes.moveReaderIndex(forwardBy: 1)
+                last = context.write(wrapOutboundOut(masked(.text, line)))
+            }
+            if bytes.readableBytes > 0 { last = context.write(wrapOutboundOut(masked(.text, bytes))) }
+            if let promise {
+                if let last { last.cascade(to: promise) } else { promise.succeed() }
+            }
+        }
+    }
+
+    private func masked(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+    }
+}
+
+extension WebSocketFrame {
+    /// A frame of `text` from a client (masked), for tests that send frames as they are.
+    public static func clientText(_ text: String, opcode: WebSocketOpcode = .text) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: ByteBuffer(string: text))
+    }
+}
