@@ -24,6 +24,8 @@ public enum Command: Equatable, Sendable {
     case groupHistory(GroupID, before: MessageID?, limit: Int)
     case status(PresenceStatus)
     case who([UserID])
+    case user(named: String)
+    case names([UserID])
     case ping
     case help
     case quit
@@ -53,6 +55,8 @@ public enum Command: Equatable, Sendable {
         case .groupHistory: "GHISTORY"
         case .status: "STATUS"
         case .who: "WHO"
+        case .user: "USER"
+        case .names: "NAMES"
         case .ping: "PING"
         case .help: "HELP"
         case .quit: "QUIT"

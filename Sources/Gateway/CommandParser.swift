@@ -131,6 +131,13 @@ public enum CommandParser {
             while let token = args.next() { users.append(try userID(token)) }
             guard !users.isEmpty, users.count <= maxWhoUsers else { throw .usage("WHO <uid> [<uid> ...]") }
             return .who(users)
+        case "USER":
+            return .user(named: try single(&args, usage: "USER <username>"))
+        case "NAMES":
+            var users: [UserID] = []
+            while let token = args.next() { users.append(try userID(token)) }
+            guard !users.isEmpty, users.count <= maxNamesUsers else { throw .usage("NAMES <uid> [<uid> ...]") }
+            return .names(users)
         case "LOGOUT": return try bare(.logout, "LOGOUT", &args)
         case "PULL": return try bare(.pull, "PULL", &args)
         case "PING": return try bare(.ping, "PING", &args)
@@ -157,11 +164,13 @@ public enum CommandParser {
     static let commandNames = [
         "REGISTER", "LOGIN", "LOGOUT", "SEND", "PULL", "ACK", "ACKMODE", "SYNC", "HISTORY", "GHISTORY", "ADDFRIEND", "REMOVEFRIEND",
         "GETFRIENDS", "CREATEGROUP", "JOINGROUP", "LEAVEGROUP", "GROUPS", "MEMBERS", "GROUPINFO", "SENDGROUP",
-        "STATUS", "WHO", "PING", "HELP", "QUIT",
+        "STATUS", "WHO", "USER", "NAMES", "PING", "HELP", "QUIT",
     ]
 
     /// Most uids one WHO may ask about.
     static let maxWhoUsers = 1000
+    /// Most uids one NAMES may ask about (the contract's limit).
+    static let maxNamesUsers = 100
 
     static let maxGroupNameBytes = 64
 

@@ -7,6 +7,7 @@ public enum GatewayError: Error, Equatable, Sendable {
     case badUID
     case badGID
     case notLoggedIn
+    case alreadyLoggedIn
     case lineTooLong
     case invalidUTF8
     case rateLimited
@@ -20,6 +21,7 @@ public enum GatewayError: Error, Equatable, Sendable {
         case .badUID: "-ERR bad uid"
         case .badGID: "-ERR bad gid"
         case .notLoggedIn: "-ERR not login"
+        case .alreadyLoggedIn: "-ERR already logged in"
         case .lineTooLong: "-ERR line too long"
         case .invalidUTF8: "-ERR invalid utf-8"
         case .rateLimited: "-ERR rate limited"

@@ -12,10 +12,22 @@ extension Push {
             case .group(let group):
                 "GMSG id=\(m.id) group=\(group) from=\(m.sender) ts=\(m.timestamp) text=\(m.text)"
             }
+        case .sent(let m):
+            "SENT id=\(m.id) to=\(m.sentTo) ts=\(m.timestamp) text=\(m.text)"
         case .presence(let user, let status):
             "PRESENCE uid=\(user) status=\(status.rawValue)"
         case .kicked(let reason):
             "KICKED reason=\(reason)"
+        }
+    }
+}
+
+extension ChatMessage {
+    /// Whom a 1:1 message went to (`.sent` carries only 1:1 messages).
+    fileprivate var sentTo: Int64 {
+        switch conversation {
+        case .direct(let recipient): recipient
+        case .group(let group): group
         }
     }
 }

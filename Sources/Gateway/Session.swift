@@ -113,7 +113,7 @@ final class Session: @unchecked Sendable {
     private func sendRequest(_ command: Command, from me: UserID) -> SendRequest? {
         switch command {
         case .send(let recipient, let text, let clientID):
-            SendRequest(sender: me, conversation: .direct(recipient), text: text, clientID: clientID)
+            SendRequest(sender: me, conversation: .direct(recipient), text: text, clientID: clientID, origin: connection)
         case .sendGroup(let group, let text, let clientID):
             SendRequest(sender: me, conversation: .group(group), text: text, clientID: clientID, origin: connection)
         default:
@@ -180,6 +180,8 @@ final class Session: @unchecked Sendable {
             await logIn(user, device: "cli")
             try await write("+OK uid=\(user)")
         case .login(let username, let password, let device):
+            // One account per connection: a second LOGIN changes nothing (LOGOUT first).
+            guard me == nil else { throw GatewayError.alreadyLoggedIn }
             let user: UserID
             do {
                 user = try await services.users.login(username: username, password: password)
@@ -258,6 +260,12 @@ final class Session: @unchecked Sendable {
         case .who(let users):
             let statuses = try await services.presence.statuses(of: users)
             try await write("+OK " + zip(users, statuses).map { "\($0)=\($1.rawValue)" }.joined(separator: " "))
+        case .user(let username):
+            let user = try await services.users.userID(named: username)
+            try await write("+OK uid=\(user) name=\(username)")
+        case .names(let users):
+            let names = try await services.users.names(of: users)
+            try await write("+OK " + zip(users, names).map { "\($0)=\($1)" }.joined(separator: " "))
         case .help:
             try await write("+OK commands: " + CommandParser.commandNames.joined(separator: " "))
         case .quit:

@@ -3,6 +3,9 @@
 /// between gateways it travels as structured fields.
 public enum Push: Sendable, Equatable {
     case message(ChatMessage)
+    /// A 1:1 message, for its sender's other sessions (PROTOCOL "Delivery" 9):
+    /// not addressed to them, so it moves no delivery cursor.
+    case sent(ChatMessage)
     case presence(user: UserID, status: PresenceStatus)
     case kicked(reason: String)
 
@@ -10,7 +13,7 @@ public enum Push: Sendable, Equatable {
     public var messageID: MessageID? {
         switch self {
         case .message(let message): message.id
-        case .presence, .kicked: nil
+        case .sent, .presence, .kicked: nil
         }
     }
 

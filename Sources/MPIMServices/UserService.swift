@@ -11,6 +11,10 @@ public protocol UserService: FriendLookup {
     func login(username: String, password: String) async throws(MPIMError) -> UserID
     /// Whether the account exists.
     func exists(_ user: UserID) async throws(MPIMError) -> Bool
+    /// The id of the account with this name; `.noSuchUser` if there is none.
+    func userID(named username: String) async throws(MPIMError) -> UserID
+    /// The names of the accounts, in the order asked; `.noSuchUser` if any does not exist.
+    func names(of users: [UserID]) async throws(MPIMError) -> [String]
 
     /// Makes two users friends, both ways; `.noSuchUser` if `friend` does not exist.
     func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError)

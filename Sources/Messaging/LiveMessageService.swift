@@ -53,7 +53,8 @@ public struct LiveMessageService: MessageService, Service {
         writer.store(outgoing) { [delivery] outcome in
             // On the writer's thread, in commit order: push, then answer.
             if case .success(let stored) = outcome {
-                if let push = Self.push(for: stored, origin: request.origin) { delivery.post([push]) }
+                let pushes = Self.pushes(for: stored, origin: request.origin)
+                if !pushes.isEmpty { delivery.post(pushes) }
                 switch stored.message.conversation {
                 case .direct: MessagingMetrics.directAcknowledged.increment()
                 case .group: MessagingMetrics.groupAcknowledged.increment()
@@ -63,16 +64,21 @@ public struct LiveMessageService: MessageService, Service {
         }
     }
 
-    /// The push a committed send owes: to a 1:1 recipient; to a group's other
-    /// members and the sender's other sessions (only the sending one is skipped).
-    private static func push(for stored: StoredMessage, origin: ConnectionID?) -> PushDelivery? {
-        guard !stored.isRepeat else { return nil }
-        switch stored.message.conversation {
-        case .direct:
-            return PushDelivery(push: .message(stored.message), users: stored.recipients)
+    /// The pushes a committed send owes: a 1:1 message to the recipient's
+    /// sessions and, as `SENT`, to the sender's other sessions; a group
+    /// message to the other members and the sender's other sessions. Only
+    /// the sending session is skipped.
+    private static func pushes(for stored: StoredMessage, origin: ConnectionID?) -> [PushDelivery] {
+        guard !stored.isRepeat else { return [] }
+        let message = stored.message
+        switch message.conversation {
+        case .direct(let recipient):
+            let received = PushDelivery(push: .message(message), users: stored.recipients)
+            // A message to oneself reaches every session of the sender as MSG already.
+            guard recipient != message.sender else { return [received] }
+            return [received, PushDelivery(push: .sent(message), users: [message.sender], skipping: origin)]
         case .group:
-            return PushDelivery(push: .message(stored.message), users: stored.recipients + [stored.message.sender],
-                                skipping: origin)
+            return [PushDelivery(push: .message(message), users: stored.recipients + [message.sender], skipping: origin)]
         }
     }
 

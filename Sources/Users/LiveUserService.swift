@@ -39,6 +39,9 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
     private var verified: VerifiedCredentials<C.Instant>
     /// Accounts are never deleted, so a positive answer can be kept.
     private var knownUsers: Set<UserID> = []
+    /// Nor renamed: names once read are kept, up to `knownNamesLimit`.
+    private var knownNames: [UserID: String] = [:]
+    private let knownNamesLimit = 1 << 18
     /// Verified against for unknown names, so they cost as much as wrong passwords.
     private let decoyHash: String
 
@@ -111,6 +114,27 @@ public actor LiveUserService<C: Clock>: UserService where C.Duration == Duration
         let found = try await store.userExists(user)
         if found { knownUsers.insert(user) }
         return found
+    }
+
+    public func userID(named username: String) async throws(MPIMError) -> UserID {
+        guard Credentials.isValidUsername(username), let account = try await account(named: username) else {
+            throw .noSuchUser
+        }
+        return account.id
+    }
+
+    public func names(of users: [UserID]) async throws(MPIMError) -> [String] {
+        var names: [UserID: String] = [:]
+        for user in users { names[user] = knownNames[user] }
+        let missing = Array(Set(users).subtracting(names.keys))
+        if !missing.isEmpty {
+            let found = try await store.names(of: missing)
+            guard found.count == missing.count else { throw .noSuchUser }
+            if knownNames.count + found.count > knownNamesLimit { knownNames = [:] }
+            knownNames.merge(found) { first, _ in first }
+            names.merge(found) { first, _ in first }
+        }
+        return users.map { names[$0]! }
     }
 
     public func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {

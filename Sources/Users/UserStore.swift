@@ -25,6 +25,8 @@ public protocol UserStore: Sendable {
     func user(named name: String) async throws(MPIMError) -> StoredUser?
     /// Whether an account with this id exists.
     func userExists(_ id: UserID) async throws(MPIMError) -> Bool
+    /// The names of those of `ids` that are accounts.
+    func names(of ids: [UserID]) async throws(MPIMError) -> [UserID: String]
     /// Makes two users friends both ways; already being friends is fine.
     func addFriendship(_ user: UserID, _ friend: UserID) async throws(MPIMError)
     /// Ends a friendship both ways; not being friends is fine.

@@ -36,6 +36,17 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    public func names(of ids: [UserID]) async throws(MPIMError) -> [UserID: String] {
+        try await database.run("look up names", logger: logger) { database in
+            try await database.writer.read { db in
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, name FROM user WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                    arguments: StatementArguments(ids))
+                return Dictionary(rows.map { ($0[0] as UserID, $0[1] as String) }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+    }
+
     public func userExists(_ id: UserID) async throws(MPIMError) -> Bool {
         try await database.run("user lookup", logger: logger) { database in
             try await database.writer.read { db in try UserRecord.exists(db, key: id) }

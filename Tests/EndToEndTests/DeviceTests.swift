@@ -32,6 +32,38 @@ struct DeviceTests {
         }
     }
 
+    @Test("a 1:1 message sent from one device reaches the sender's other devices, on both gateways, as SENT")
+    func sentToOtherDevices() async throws {
+        try await withCluster(gateways: 2) { cluster in
+            let (phone, name, me) = try await cluster.registeredClient(0, prefix: "d")  // device cli, gateway 1
+            let laptop = try await cluster.client(1)
+            try await laptop.login(name, device: "laptop")
+            let tablet = try await cluster.client(0)
+            try await tablet.login(name, device: "tablet")
+            let (peer, _, up) = try await cluster.registeredClient(1, prefix: "p")
+
+            let id = try await phone.sendMessage(to: up, "hello  there")
+            let received = try await peer.push()
+            #expect(received.hasPrefix("MSG id=\(id) from=\(me) ts="), "\(received)")
+            for device in [laptop, tablet] {
+                let copy = try await device.push()
+                #expect(copy.hasPrefix("SENT id=\(id) to=\(up) ts="), "[\(device.label)] \(copy)")
+                #expect(field(copy, "text") == "hello  there", "[\(device.label)] \(copy)")
+                #expect(field(copy, "ts") == field(received, "ts"))
+            }
+            try await phone.expectNoPush(wait: .milliseconds(200), "the sending device gets no copy")
+            try await laptop.expectEmptyPull("a SENT copy is nothing owed")
+
+            // To oneself: every device, the sending one too, gets the MSG, and none a SENT.
+            let own = try await laptop.sendMessage(to: me, "note")
+            for device in [phone, laptop, tablet] {
+                let push = try await device.push()
+                #expect(push.hasPrefix("MSG id=\(own) from=\(me) ts="), "[\(device.label)] \(push)")
+            }
+            try await tablet.expectNoPush(wait: .milliseconds(200), "no SENT beside the MSG")
+        }
+    }
+
     @Test("a login with the same device on the other gateway kicks the first session; the user stays online")
     func sameDeviceKicksOlder() async throws {
         try await withCluster(gateways: 2) { cluster in

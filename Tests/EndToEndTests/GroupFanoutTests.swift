@@ -36,6 +36,10 @@ struct GroupFanoutTests {
             let after = try await b.sendMessage(to: ud, "one to one after")
             #expect(before < first && first < after, "1:1 and group msg_ids share one increasing sequence")
 
+            for device in [tablet, phone] {
+                let copy = try await device.groupPush()
+                #expect(copy.hasPrefix("SENT id=\(before) to=\(ud) "), "[\(device.label)] the 1:1 message's copy: \(copy)")
+            }
             var firstTS = -1
             for member in [tablet, phone, b, c, f] {
                 let push = try await member.groupPush()

@@ -104,4 +104,35 @@ struct UserTests {
             try await e.expectReply("LOGIN \(bystander) pw123", startsWith: "+OK uid=", "only that name is locked")
         }
     }
+
+    @Test("USER finds an account by name and NAMES names accounts, on either gateway; unknown ones are refused")
+    func namesAndUIDs() async throws {
+        try await withCluster(gateways: 2) { cluster in
+            let (a, aliceName, alice) = try await cluster.registeredClient(0, prefix: "al")
+            let (b, bobName, bob) = try await cluster.registeredClient(1, prefix: "bo")
+            try await a.expectReply("USER \(bobName)", "+OK uid=\(bob) name=\(bobName)")
+            try await b.expectReply("USER \(aliceName)", "+OK uid=\(alice) name=\(aliceName)")
+            try await a.expectReply("USER \(uniqueName("nobody"))", "-ERR no such user")
+            try await b.expectReply("NAMES \(bob) \(alice)", "+OK \(bob)=\(bobName) \(alice)=\(aliceName)")
+            try await b.expectReply("NAMES \(alice) 999999", "-ERR no such user")
+            try await a.expectReply("NAMES \(alice)", "+OK \(alice)=\(aliceName)", "read again from the cache")
+        }
+    }
+
+    @Test("a second LOGIN on a logged-in connection is refused and changes nothing: friends see no presence change")
+    func loginTwice() async throws {
+        try await withCluster { cluster in
+            let (a, name, uid) = try await cluster.registeredClient(prefix: "tw")
+            let (friend, otherName, other) = try await cluster.registeredClient(prefix: "fr")
+            try await friend.befriend(uid)
+            for _ in 0..<3 {
+                try await a.expectReply("LOGIN \(name) pw123 nc1", "-ERR already logged in")
+            }
+            try await a.expectReply("LOGIN \(otherName) pw123", "-ERR already logged in")
+            try await friend.expectNoPush(wait: .milliseconds(300), "no PRESENCE flaps")
+            try await a.expectReply("SEND \(other) still me", startsWith: "+OK msg_id=")
+            let push = try await friend.push()
+            #expect(push.hasPrefix("MSG ") && field(push, "from") == "\(uid)", "\(push)")
+        }
+    }
 }

@@ -17,4 +17,11 @@ struct PushLineTests {
         #expect(Push.message(direct).group == nil)
         #expect(Push.kicked(reason: "x").messageID == nil)
     }
+
+    @Test("SENT, the copy for the sender's other sessions, names the recipient and moves no cursor")
+    func sent() {
+        let direct = ChatMessage(id: 12, sender: 3, conversation: .direct(4), text: " two  spaces", timestamp: 17)
+        #expect(Push.sent(direct).line == "SENT id=12 to=4 ts=17 text= two  spaces")
+        #expect(Push.sent(direct).messageID == nil, "not addressed to the sender: no delivery receipt")
+    }
 }

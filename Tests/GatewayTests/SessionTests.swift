@@ -35,6 +35,38 @@ struct SessionTests {
         }
     }
 
+    @Test("LOGIN on a logged-in connection answers -ERR already logged in and changes nothing")
+    func loginTwice() async throws {
+        try await InProcessGateway.with { gateway in
+            let (alice, uid) = try await gateway.registered("alice")
+            _ = try await gateway.registered("bob")
+            #expect(try await alice.cmd("LOGIN bob pw phone") == "-ERR already logged in")
+            #expect(try await alice.cmd("LOGIN alice pw cli") == "-ERR already logged in")
+            #expect(gateway.presence.started.map(\.user) == [Int64(uid), Int64(uid) + 1], "no route started or ended")
+            #expect(gateway.presence.ended.isEmpty)
+            #expect(try await alice.cmd("LOGOUT") == "+OK logout success")
+            #expect(try await alice.cmd("LOGIN bob pw phone") == "+OK uid=\(uid + 1)")
+        }
+    }
+
+    @Test("USER turns a name into a uid and NAMES uids into names, in the order asked")
+    func namesAndUIDs() async throws {
+        try await InProcessGateway.with { gateway in
+            let (alice, uid) = try await gateway.registered("alice")
+            let (_, bob) = try await gateway.registered("bob")
+            #expect(try await alice.cmd("USER bob") == "+OK uid=\(bob) name=bob")
+            #expect(try await alice.cmd("USER nobody") == "-ERR no such user")
+            #expect(try await alice.cmd("NAMES \(bob) \(uid) \(bob)") == "+OK \(bob)=bob \(uid)=alice \(bob)=bob")
+            #expect(try await alice.cmd("NAMES \(bob) 999") == "-ERR no such user")
+            #expect(try await alice.cmd("NAMES " + Array(repeating: "\(bob)", count: 101).joined(separator: " "))
+                == "-ERR usage: NAMES <uid> [<uid> ...]")
+            #expect(try await alice.cmd("NAMES x") == "-ERR bad uid")
+            let stranger = try await gateway.client()
+            #expect(try await stranger.cmd("USER bob") == "-ERR not login")
+            #expect(try await stranger.cmd("NAMES \(bob)") == "-ERR not login")
+        }
+    }
+
     @Test("commands that need a session answer -ERR not login and reach no service")
     func notLoggedIn() async throws {
         try await InProcessGateway.with { gateway in

@@ -25,6 +25,14 @@ struct GatewayEnvelopeTests {
         #expect(roundTrip(envelope) == envelope)
     }
 
+    @Test("a SENT copy travels as its own kind, with the recipient and the text byte for byte")
+    func sentDelivery() {
+        let message = ChatMessage(id: 9, sender: 2, conversation: .direct(3), text: "a  b\tc", timestamp: 5)
+        let envelope = GatewayEnvelope.deliver(users: [2], push: .sent(message))
+        #expect(envelope.encoded == "deliver 2 sent 9 2 5 direct 3\na  b\tc")
+        #expect(roundTrip(envelope) == envelope)
+    }
+
     @Test("a group message's delivery carries its group")
     func groupDelivery() {
         let envelope = GatewayEnvelope.deliver(users: [3], push: group(9, "x"))

@@ -58,6 +58,25 @@ public final class FakeUserService: UserService {
         }
     }
 
+    public func userID(named username: String) async throws(MPIMError) -> UserID {
+        try state.withLock { state throws(MPIMError) in
+            if let failure = state.failure { throw failure }
+            guard let account = state.accounts[username] else { throw .noSuchUser }
+            return account.id
+        }
+    }
+
+    public func names(of users: [UserID]) async throws(MPIMError) -> [String] {
+        try state.withLock { state throws(MPIMError) in
+            if let failure = state.failure { throw failure }
+            let names = Dictionary(state.accounts.map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return try users.map { (user) throws(MPIMError) in
+                guard let name = names[user] else { throw .noSuchUser }
+                return name
+            }
+        }
+    }
+
     public func addFriend(_ friend: UserID, of user: UserID) async throws(MPIMError) {
         guard friend != user else { throw .refused("cannot befriend yourself") }
         guard try await exists(friend) else { throw .noSuchUser }

@@ -9,7 +9,7 @@ import Synchronization
 /// multi-line reply (PULL, HISTORY, GHISTORY, SYNC) is being read; every other
 /// line is a reply. Every wait is bounded and fails with a message.
 public final class LineClient: Sendable {
-    public static let pushWords = ["MSG ", "GMSG ", "PRESENCE ", "KICKED "]
+    public static let pushWords = ["MSG ", "GMSG ", "SENT ", "PRESENCE ", "KICKED "]
     /// The longest server line read; a longer one closes the connection. Far above
     /// any line the daemon writes (a message text fits in a 64 KiB command), so only a
     /// server gone wrong meets it, instead of filling the test's memory.

@@ -91,6 +91,11 @@ enum PushFields {
             case .direct(let recipient): "msg \(m.id) \(m.sender) \(m.timestamp) direct \(recipient)"
             case .group(let group): "msg \(m.id) \(m.sender) \(m.timestamp) group \(group)"
             }
+        case .sent(let m):
+            switch m.conversation {
+            case .direct(let recipient): "sent \(m.id) \(m.sender) \(m.timestamp) direct \(recipient)"
+            case .group(let group): "sent \(m.id) \(m.sender) \(m.timestamp) group \(group)"
+            }
         case .presence(let user, let status): "presence \(user) \(status.rawValue)"
         case .kicked: "kicked"
         }
@@ -98,7 +103,7 @@ enum PushFields {
 
     static func body(_ push: Push) -> String {
         switch push {
-        case .message(let message): message.text
+        case .message(let message), .sent(let message): message.text
         case .presence: ""
         case .kicked(let reason): reason
         }
@@ -108,7 +113,7 @@ enum PushFields {
     static func push(_ words: ArraySlice<Substring>, body: String) -> Push? {
         let words = Array(words)
         switch words.first {
-        case "msg":
+        case "msg", "sent":
             guard words.count == 6, let id = MessageID(words[1]), id > 0, let sender = UserID(words[2]), sender >= 0,
                   let timestamp = UnixMillis(words[3]), let target = Int64(words[5])
             else { return nil }
@@ -118,8 +123,8 @@ enum PushFields {
             case "group" where target > 0: conversation = .group(target)
             default: return nil
             }
-            return .message(ChatMessage(id: id, sender: sender, conversation: conversation, text: body,
-                                        timestamp: timestamp))
+            let message = ChatMessage(id: id, sender: sender, conversation: conversation, text: body, timestamp: timestamp)
+            return words[0] == "sent" ? .sent(message) : .message(message)
         case "presence":
             guard words.count == 3, let user = UserID(words[1]), user > 0,
                   let status = PresenceStatus(rawValue: String(words[2])), body.isEmpty
