@@ -94,8 +94,9 @@ extension ChatCommand {
         if line.hasPrefix("//") { return .say(String(line.dropFirst())) }
 
         let afterSlash = line.dropFirst()
-        let name = afterSlash.prefix { $0 != " " }.lowercased()
-        var arguments = Arguments(afterSlash.dropFirst(name.count))
+        let word = afterSlash.prefix { $0 != " " }
+        let name = word.lowercased()
+        var arguments = Arguments(afterSlash.dropFirst(word.count))
         let command = try parse(name, &arguments)
         guard arguments.isEmpty else { throw usage(of: name) }
         return command
