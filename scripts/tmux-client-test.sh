@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The interactive side of `mpim`, checked in a real terminal (tmux): a push
-# that arrives while the user is typing is printed above the input line, the
-# half-typed line stays intact (on screen and in what Enter sends), the
-# terminal is non-canonical while mpim runs and restored after Ctrl-C.
+# The interactive side of `mpim`, checked in a real terminal (tmux): a
+# password asked for is typed unseen and kept out of the history; users show
+# by name; a push that arrives while the user is typing is printed above the
+# input line, the half-typed line and its cursor stay intact (on screen and in
+# what Enter sends); editing mid-line (Ctrl-A/E/K/W, Alt-F, arrows); narrowing
+# and widening the window with a long line leaves no stale rows; being signed
+# in elsewhere is told plainly and the prompt goes back to "> "; the terminal
+# is non-canonical while mpim runs and restored after Ctrl-C.
 #
 # Starts its own redis-server and mpimd on free 127.0.0.1 ports, a private
 # tmux server, and a second (scripted) mpim; stops every one of them by pid.
@@ -118,7 +122,6 @@ bob="bob$$"
 alice="alice$$"
 echo "/register $bob pw" >&3
 wait_for "bob to register" 10 bob_has "registered and logged in as $bob ("
-bob_uid=$(grep -o "registered and logged in as $bob ([0-9]*)" "$work/bob.out" | sed 's/.*(\([0-9]*\))/\1/')
 
 # --- alice: mpim in a tmux pane, its terminal settings saved before and after --
 # The pane runs a plain non-interactive sh, which (unlike bash) repairs no
@@ -135,26 +138,42 @@ stty -a -F "$pane_tty" >"$work/stty-during.txt"
 grep -qw -- "-icanon" "$work/stty-during.txt" || fail "the terminal is in canonical mode while mpim runs"
 grep -qw -- "-echo" "$work/stty-during.txt" || fail "the terminal echoes while mpim runs"
 
-"${tmux_cmd[@]}" send-keys -t chat -l "/register $alice pw"
-"${tmux_cmd[@]}" send-keys -t chat Enter
+keys() { "${tmux_cmd[@]}" send-keys -t chat "$@"; }
+type_text() { "${tmux_cmd[@]}" send-keys -t chat -l "$1"; }
+cursor() { "${tmux_cmd[@]}" display-message -p -t chat "#{cursor_$1}"; }
+last_line() { pane | grep -v '^$' | tail -n 1; }
+last_line_is() { [ "$(last_line)" = "$1" ]; }
+
+# --- a password asked for is typed unseen and kept out of the history ---------
+password="s3cret-$$"
+type_text "/register $alice"
+keys Enter
+wait_for "the password prompt" 10 pane_has "password for $alice:"
+type_text "$password"
+keys Enter
 wait_for "alice to register" 10 pane_has "registered and logged in as $alice ("
-alice_uid=$(pane | grep -o "registered and logged in as $alice ([0-9]*)" | sed 's/.*(\([0-9]*\))/\1/')
-"${tmux_cmd[@]}" send-keys -t chat -l "/chat $bob_uid"
-"${tmux_cmd[@]}" send-keys -t chat Enter
-prompt="$alice to user $bob_uid> "
+keys Up
+wait_for "Up to bring back the last line" 10 last_line_is "$alice> /register $alice"
+keys C-u
+wait_for "Ctrl-U to clear the line" 10 last_line_is "$alice>"
+
+# --- names: /chat by username, the prompt and the pushes name the user ---------
+type_text "/chat $bob"
+keys Enter
+prompt="$alice to $bob> "
 wait_for "the conversation prompt" 10 pane_has "${prompt% }"  # capture-pane drops trailing blanks
 
 # --- a push arrives while alice is typing -------------------------------------
 typed="half typed, not sent yet"
-"${tmux_cmd[@]}" send-keys -t chat -l "$typed"
+type_text "$typed"
 wait_for "the typed text to show" 10 pane_has "$prompt$typed"
-echo "/msg $alice_uid PUSH-WHILE-TYPING" >&3
+echo "/msg $alice PUSH-WHILE-TYPING" >&3
 wait_for "bob's message to be stored" 10 bob_has "sent msg "
-wait_for "the push to show in alice's terminal" 10 pane_has "user $bob_uid: PUSH-WHILE-TYPING"
+wait_for "the push to show in alice's terminal, with bob's name" 10 pane_has "] $bob: PUSH-WHILE-TYPING"
 sleep 0.3
 pane >"$work/pane-after-push.txt"
 
-push_line=$(grep -nF "user $bob_uid: PUSH-WHILE-TYPING" "$work/pane-after-push.txt" | cut -d: -f1)
+push_line=$(grep -nF "$bob: PUSH-WHILE-TYPING" "$work/pane-after-push.txt" | cut -d: -f1)
 input_line=$(grep -nxF -- "$prompt$typed" "$work/pane-after-push.txt" | cut -d: -f1 || true)
 [ -n "$input_line" ] || fail "the input line is not intact after the push (want a line \"$prompt$typed\")"
 [ "$input_line" -gt "$push_line" ] || fail "the push was printed below the input line"
@@ -162,14 +181,87 @@ if grep -F "PUSH-WHILE-TYPING" "$work/pane-after-push.txt" | grep -F -- "$typed"
     fail "the push and the typed text share a line"
 fi
 # The cursor sits right after the typed text, on the input line.
-cursor_y=$("${tmux_cmd[@]}" display-message -p -t chat '#{cursor_y}')
-cursor_x=$("${tmux_cmd[@]}" display-message -p -t chat '#{cursor_x}')
-[ $((cursor_y + 1)) -eq "$input_line" ] || fail "the cursor is on row $((cursor_y + 1)), not on the input line ($input_line)"
-[ "$cursor_x" -eq $(( ${#prompt} + ${#typed} )) ] || fail "the cursor is at column $cursor_x, not after the typed text"
+[ $(($(cursor y) + 1)) -eq "$input_line" ] || fail "the cursor is on row $(($(cursor y) + 1)), not on the input line ($input_line)"
+[ "$(cursor x)" -eq $(( ${#prompt} + ${#typed} )) ] || fail "the cursor is at column $(cursor x), not after the typed text"
 
 # Enter sends exactly what was typed.
-"${tmux_cmd[@]}" send-keys -t chat Enter
-wait_for "bob to receive the typed line" 10 bob_has "user $alice_uid: $typed"
+keys Enter
+wait_for "bob to receive the typed line" 10 bob_has "$alice: $typed"
+
+# --- editing in the middle of the line, a push meanwhile -------------------------
+type_text "wrld, hello"
+keys C-a M-f Left Left Left
+type_text "o"
+wait_for "the o inserted mid-line" 10 last_line_is "${prompt}world, hello"
+[ "$(cursor x)" -eq $(( ${#prompt} + 2 )) ] || fail "after Ctrl-A, Alt-F, Left x3 and o the cursor is at column $(cursor x), not $(( ${#prompt} + 2 ))"
+echo "/msg $alice PUSH-MID-LINE" >&3
+wait_for "the second push" 10 pane_has "] $bob: PUSH-MID-LINE"
+sleep 0.3
+last_line_is "${prompt}world, hello" || fail "the input line changed under a push: \"$(last_line)\""
+[ "$(cursor x)" -eq $(( ${#prompt} + 2 )) ] || fail "a push moved the cursor to column $(cursor x)"
+keys C-e C-w
+type_text "there"
+keys Left Left Left Left Left C-k
+type_text "there"
+wait_for "Ctrl-E, Ctrl-W, Ctrl-K to edit the end" 10 last_line_is "${prompt}world, there"
+keys Enter
+wait_for "bob to receive the edited line" 10 bob_has "$alice: world, there"
+
+# --- a long half-typed line survives narrowing and widening the window --------
+long=$(python3 -c 'print(" ".join("r%02d" % i for i in range(40)), end="")')
+type_text "$long"
+keys Left Left Left Left Left Left Left Left Left Left
+wait_for "the long line to show" 10 pane_has "r39"
+# check_wrapped <width>: below the last prompt row, exactly the prompt and the
+# line wrapped at <width>; no piece of it anywhere above; the cursor 10 back from the end.
+check_wrapped() {
+    pane >"$work/pane-$1.txt"
+    python3 - "$work/pane-$1.txt" "$prompt" "$long" "$1" "$(cursor x)" "$(cursor y)" <<'PY' || fail "after resizing to $1 columns the input line is not clean (pane in $work/pane-$1.txt)"
+import re, sys
+path, prompt, text, width, cx, cy = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+rows = open(path).read().split("\n")
+starts = [i for i, row in enumerate(rows) if row.startswith(prompt[:-1])]
+assert starts, "no prompt row"
+first = starts[-1]
+full = prompt + text
+want = [full[i:i + width] for i in range(0, len(full), width)]
+got = rows[first:first + len(want)]
+assert [g.rstrip() for g in got] == [w.rstrip() for w in want], f"rows {got!r}, want {want!r}"
+assert not any(row.strip() for row in rows[first + len(want):]), f"stale rows below: {rows[first + len(want):]!r}"
+assert not any(re.search(r"r[0-9][0-9]", row) for row in rows[:first]), "stale pieces above the input line"
+at = len(full) - 10
+assert (cx, cy) == (at % width, first + at // width), f"cursor at {(cx, cy)}, want {(at % width, first + at // width)}"
+PY
+}
+check_wrapped 120
+"${tmux_cmd[@]}" resize-window -t chat -x 50 -y 30
+sleep 0.5
+check_wrapped 50
+"${tmux_cmd[@]}" resize-window -t chat -x 35 -y 30
+sleep 0.5
+check_wrapped 35
+"${tmux_cmd[@]}" resize-window -t chat -x 120 -y 30
+sleep 0.5
+check_wrapped 120
+keys C-e C-u
+wait_for "Ctrl-E Ctrl-U to clear the long line" 10 last_line_is "${prompt% }"
+
+# --- signed in on another cli device -------------------------------------------
+printf '/login %s %s\n' "$alice" "$password" | "$mpim" --host 127.0.0.1 --port "$port" >"$work/second.out" 2>&1 \
+    || fail "the second login of $alice failed: $(cat "$work/second.out")"
+wait_for "the kick to be told plainly" 10 pane_has "signed in on another cli device; signed out here"
+wait_for "the prompt to go back to '> '" 10 last_line_is ">"
+type_text "anyone there?"
+keys Enter
+wait_for "a plain line to be refused while signed out" 10 pane_has "error: not logged in"
+sleep 1
+if pane_has "logged in again"; then fail "the client logged in again after being signed out elsewhere"; fi
+last_line_is ">" || fail "the prompt is \"$(last_line)\" after being signed out, not \">\""
+
+# The password never showed on the screen, scroll-back included.
+if "${tmux_cmd[@]}" capture-pane -p -S - -t chat | grep -F -- "$password" >/dev/null; then
+    fail "the password shows in the terminal"
+fi
 
 # --- Ctrl-C restores the terminal ---------------------------------------------
 "${tmux_cmd[@]}" send-keys -t chat C-c
@@ -181,4 +273,4 @@ after=$(setting "$work/stty-after.txt")
 [ "$before" = "$after" ] || fail "terminal not restored after Ctrl-C: before [$before], after [$after]"
 pane_child=""
 
-echo "tmux-client-test: ok: push shown above the intact input line, Enter sent it, terminal restored after Ctrl-C"
+echo "tmux-client-test: ok: password asked unseen and kept out of history, names, push above the intact input line (cursor kept mid-line), Enter sent it, mid-line editing, resize leaves no stale rows, signed-out message and prompt, terminal restored after Ctrl-C"

@@ -49,7 +49,8 @@ public actor ReconnectingSession {
         /// Attempt `attempt` of `of` failed; the next one comes after `retryIn`.
         case connectFailed(reason: String, retryIn: Duration, attempt: Int, of: Int)
         /// The connection ended; a reconnect follows unless `run()` is stopping.
-        case disconnected(reason: String, loginAgain: Bool)
+        /// `kick` when the server said why (`KICKED`) before closing.
+        case disconnected(reason: String, kick: Kick?, loginAgain: Bool)
         case push(ServerPush, line: String)
         /// A line from the server that is neither a reply nor a push.
         case unsolicited(String)
@@ -142,12 +143,13 @@ public actor ReconnectingSession {
             connectedBefore = true
             await resume(connection)
             ready = true
-            let reason = await serve(connection)
+            let kick = await serve(connection)
             ready = false
             current = nil
             await connection.close()
             if stopping || Task.isCancelled { break }
-            sink.yield(.disconnected(reason: reason, loginAgain: memory.credentials != nil))
+            let reason = kick.map { "kicked: \($0.reason)" } ?? "the server closed the connection"
+            sink.yield(.disconnected(reason: reason, kick: kick, loginAgain: memory.credentials != nil))
             if ContinuousClock.now - since >= configuration.stableAfter {
                 failures = 0
             } else {
@@ -205,18 +207,18 @@ public actor ReconnectingSession {
         }
     }
 
-    /// Passes on what the connection reports and keeps it alive; returns why it ended.
-    private func serve(_ connection: MPIMConnection) async -> String {
-        var kickedFor: String?
+    /// Passes on what the connection reports and keeps it alive; returns the
+    /// kick that ended it, if the server sent one.
+    private func serve(_ connection: MPIMConnection) async -> Kick? {
+        var kick: Kick?
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepAlive(connection) }
             for await event in connection.events {
                 switch event {
                 case .push(let push, let line):
                     if case .kicked(let reason) = push {
-                        kickedFor = reason
-                        // Logging in again would kick the other session in turn.
-                        if !["server shutdown", "idle timeout", "slow consumer"].contains(reason) { memory.forget() }
+                        kick = Kick(reason: reason)
+                        if kick?.signsOut == true { memory.forget() }
                     }
                     sink.yield(.push(push, line: line))
                 case .unsolicited(let line):
@@ -225,7 +227,7 @@ public actor ReconnectingSession {
             }
             group.cancelAll()
         }
-        return kickedFor.map { "kicked: \($0)" } ?? "the server closed the connection"
+        return kick
     }
 
     /// Pings when no command went out for `keepaliveInterval`; closes the

@@ -1,4 +1,4 @@
-/// Someone to write to: a uid, or a username the client has seen this session.
+/// Someone to write to: a uid, or a username (looked up with `USER`).
 enum Recipient: Equatable, Sendable {
     case uid(Int64)
     case name(String)
@@ -15,13 +15,14 @@ enum Recipient: Equatable, Sendable {
 
 /// One line the user typed, understood.
 enum ChatCommand: Equatable, Sendable {
-    case register(username: String, password: String)
-    case login(username: String, password: String, device: String?)
+    /// A nil password: ask for it (on a terminal, without echo).
+    case register(username: String, password: String?)
+    case login(username: String, password: String?, device: String?)
     case logout
     case message(to: Recipient, text: String)
     /// Plain text: to the conversation chosen with `/chat`.
     case say(String)
-    /// `/chat <uid>` picks the conversation; `/chat` alone leaves it.
+    /// `/chat <user>` picks the conversation; `/chat` alone leaves it.
     case chat(Recipient?)
     case groupMessage(gid: Int64, text: String)
     case pull
@@ -58,8 +59,8 @@ struct CommandError: Error, Equatable, CustomStringConvertible {
 extension ChatCommand {
     /// The `/commands` with their arguments, for `/help` and usage errors.
     static let usages: [(name: String, usage: String, summary: String)] = [
-        ("register", "/register <username> <password>", "create an account and log in"),
-        ("login", "/login <username> <password> [device]", "log in (device defaults to cli)"),
+        ("register", "/register <username> [<password>]", "create an account and log in (asks for the password)"),
+        ("login", "/login <username> [<password> [device]]", "log in (asks for the password; device defaults to cli)"),
         ("logout", "/logout", "log out (the connection stays)"),
         ("msg", "/msg <uid|username> <text>", "send a message"),
         ("chat", "/chat [<uid|username>]", "plain lines go to this user; /chat alone stops"),
@@ -73,7 +74,7 @@ extension ChatCommand {
         ("join", "/join <gid>", "join a group"),
         ("leave", "/leave <gid>", "leave a group"),
         ("members", "/members <gid>", "a group's members"),
-        ("create", "/create <name> [description]", "create a group"),
+        ("create", "/create <name> [\"<description>\"]", "create a group (a name is one word)"),
         ("status", "/status <online|away|busy|invisible>", "set your status"),
         ("who", "/who <uid|username>...", "who is online"),
         ("raw", "/raw <protocol line>", "send a protocol line as is"),
@@ -82,7 +83,7 @@ extension ChatCommand {
     ]
 
     private static func usage(of name: String) -> CommandError {
-        .usage(usages.first { $0.name == name }!.usage)
+        .usage(usages.first { $0.name == name }?.usage ?? "/\(name) (/help lists the commands)")
     }
 
     /// Understands one input line. Lines not starting with `/` are plain
@@ -93,95 +94,109 @@ extension ChatCommand {
         if line.hasPrefix("//") { return .say(String(line.dropFirst())) }
 
         let afterSlash = line.dropFirst()
-        let name = afterSlash.prefix { $0 != " " }.lowercased()
-        // The rest after the command word and one space, kept exactly (message text).
-        let rest = afterSlash.dropFirst(name.count).dropFirst()
-        let words = rest.split(separator: " ")
+        let word = afterSlash.prefix { $0 != " " }
+        let name = word.lowercased()
+        var arguments = Arguments(afterSlash.dropFirst(word.count))
+        let command = try parse(name, &arguments)
+        guard arguments.isEmpty else { throw usage(of: name) }
+        return command
+    }
 
+    /// The command `name` with its arguments; what is left over is a usage error.
+    private static func parse(_ name: String, _ arguments: inout Arguments) throws(CommandError) -> ChatCommand {
         switch name {
         case "register":
-            guard words.count == 2 else { throw usage(of: name) }
-            return .register(username: String(words[0]), password: String(words[1]))
+            guard let username = try arguments.name("a username") else { throw usage(of: name) }
+            return .register(username: username, password: arguments.bareWord().map(String.init))
         case "login":
-            guard (2...3).contains(words.count) else { throw usage(of: name) }
-            return .login(username: String(words[0]), password: String(words[1]),
-                          device: words.count == 3 ? String(words[2]) : nil)
+            guard let username = try arguments.name("a username") else { throw usage(of: name) }
+            let password = arguments.bareWord().map(String.init)
+            let device = password == nil ? nil : try arguments.name("a device name")
+            return .login(username: username, password: password, device: device)
         case "logout":
-            guard words.isEmpty else { throw usage(of: name) }
             return .logout
         case "msg", "m":
-            guard let (to, text) = splitFirstWord(rest) else { throw usage(of: "msg") }
-            return .message(to: Recipient(to), text: text)
+            guard let to = try recipient(&arguments), let text = arguments.text() else { throw usage(of: "msg") }
+            return .message(to: to, text: text)
         case "chat":
-            guard words.count <= 1 else { throw usage(of: name) }
-            return .chat(words.first.map(Recipient.init))
+            return .chat(try recipient(&arguments))
         case "group", "g":
-            guard let (gid, text) = splitFirstWord(rest) else { throw usage(of: "group") }
+            guard let gid = try arguments.name("a gid"), let text = arguments.text() else { throw usage(of: "group") }
             return .groupMessage(gid: try id(gid, "gid"), text: text)
         case "pull":
-            guard words.isEmpty else { throw usage(of: name) }
             return .pull
         case "history":
-            guard (1...2).contains(words.count) else { throw usage(of: name) }
-            return .history(with: Recipient(words[0]), limit: try limit(words.dropFirst().first))
+            guard let with = try recipient(&arguments) else { throw usage(of: name) }
+            return .history(with: with, limit: try limit(try arguments.name("a limit")))
         case "ghistory":
-            guard (1...2).contains(words.count) else { throw usage(of: name) }
-            return .groupHistory(gid: try id(words[0], "gid"), limit: try limit(words.dropFirst().first))
+            guard let gid = try arguments.name("a gid") else { throw usage(of: name) }
+            return .groupHistory(gid: try id(gid, "gid"), limit: try limit(try arguments.name("a limit")))
         case "friends":
-            guard words.isEmpty else { throw usage(of: name) }
             return .friends
         case "add":
-            guard words.count == 1 else { throw usage(of: name) }
-            return .addFriend(Recipient(words[0]))
+            guard let friend = try recipient(&arguments) else { throw usage(of: name) }
+            return .addFriend(friend)
         case "groups":
-            guard words.isEmpty else { throw usage(of: name) }
             return .groups
-        case "join":
-            guard words.count == 1 else { throw usage(of: name) }
-            return .join(gid: try id(words[0], "gid"))
-        case "leave":
-            guard words.count == 1 else { throw usage(of: name) }
-            return .leave(gid: try id(words[0], "gid"))
-        case "members":
-            guard words.count == 1 else { throw usage(of: name) }
-            return .members(gid: try id(words[0], "gid"))
+        case "join", "leave", "members":
+            guard let gid = try arguments.name("a gid") else { throw usage(of: name) }
+            let value = try id(gid, "gid")
+            return name == "join" ? .join(gid: value) : name == "leave" ? .leave(gid: value) : .members(gid: value)
         case "create":
-            guard let first = words.first else { throw usage(of: name) }
-            let description = splitFirstWord(rest)?.rest
-            return .createGroup(name: String(first), description: description)
+            return try createGroup(&arguments)
         case "status":
             let statuses = ["online", "away", "busy", "invisible"]
-            guard words.count == 1, statuses.contains(words[0].lowercased()) else { throw usage(of: name) }
-            return .status(words[0].lowercased())
+            guard let status = try arguments.name("a status")?.lowercased(), statuses.contains(status) else {
+                throw usage(of: name)
+            }
+            return .status(status)
         case "who":
-            guard !words.isEmpty else { throw usage(of: name) }
-            return .who(words.map(Recipient.init))
+            var recipients: [Recipient] = []
+            while let next = try recipient(&arguments) { recipients.append(next) }
+            guard !recipients.isEmpty else { throw usage(of: name) }
+            return .who(recipients)
         case "raw":
-            guard !rest.isEmpty else { throw usage(of: name) }
-            return .raw(String(rest))
+            guard let line = arguments.text() else { throw usage(of: name) }
+            return .raw(line)
         case "help", "?":
+            _ = arguments.text()
             return .help
         case "quit", "exit", "q":
+            _ = arguments.text()
             return .quit
         default:
             throw CommandError("unknown command /\(name) (/help lists them; // starts a line with /)")
         }
     }
 
-    /// `"2 hello  there"` → (`2`, `"hello  there"`); nil when either part is missing.
-    private static func splitFirstWord(_ text: Substring) -> (word: Substring, rest: String)? {
-        guard let space = text.firstIndex(of: " ") else { return nil }
-        let rest = text[text.index(after: space)...]
-        guard space > text.startIndex, !rest.isEmpty else { return nil }
-        return (text[..<space], String(rest))
+    /// `/create <name> ["<description>"]`. The protocol reads the name as one
+    /// word and the description as the rest, so a name with spaces cannot be
+    /// sent, and unquoted words after the name would silently become a
+    /// description: both are refused, saying what to type.
+    private static func createGroup(_ arguments: inout Arguments) throws(CommandError) -> ChatCommand {
+        guard let (name, quoted) = try arguments.word(), !name.isEmpty else { throw usage(of: "create") }
+        if quoted && name.contains(" ") {
+            let dashed = name.split(separator: " ").joined(separator: "-")
+            throw CommandError("a group name cannot contain spaces (the protocol reads it as one word): try \"\(dashed)\"")
+        }
+        let description = try arguments.word()?.text
+        guard arguments.isEmpty else {
+            throw CommandError("a group name is one word; put a description of several words in quotes: "
+                               + "/create \(name) \"<description>\"")
+        }
+        return .createGroup(name: name, description: description?.isEmpty == true ? nil : description)
     }
 
-    private static func id(_ word: Substring, _ what: String) throws(CommandError) -> Int64 {
+    private static func recipient(_ arguments: inout Arguments) throws(CommandError) -> Recipient? {
+        try arguments.name("a username").map { Recipient(Substring($0)) }
+    }
+
+    private static func id(_ word: String, _ what: String) throws(CommandError) -> Int64 {
         guard let value = Int64(word), value > 0 else { throw CommandError("bad \(what): \(word) (a positive number)") }
         return value
     }
 
-    private static func limit(_ word: Substring?) throws(CommandError) -> Int? {
+    private static func limit(_ word: String?) throws(CommandError) -> Int? {
         guard let word else { return nil }
         guard let value = Int(word), value > 0 else { throw CommandError("bad limit: \(word) (a positive number)") }
         return value

@@ -15,7 +15,8 @@ struct Mpim: AsyncParsableCommand {
         discussion: """
             Type /help once connected. With stdin and stdout on a terminal it edits the input line \
             itself and prints pushes above it; otherwise it reads commands line by line and prints \
-            one line per reply or push, for scripts.
+            one line per reply or push, for scripts: errors go to stderr, and the exit status is 0 \
+            only when the server was reached and every command succeeded.
             """)
 
     @Option(help: "Gateway host.")
@@ -59,6 +60,9 @@ struct Mpim: AsyncParsableCommand {
                 await readInput(reader, console: console, interactive: interactive, into: submit)
             }
             group.addTask {
+                // A script's commands (and its end) wait for the first try to connect, so
+                // that `mpim </dev/null` with no server tells why instead of quitting unheard.
+                if !interactive { await controller.waitForFirstConnectionAttempt() }
                 for await line in lines {
                     guard await controller.handle(line) else { break }
                 }
@@ -70,12 +74,22 @@ struct Mpim: AsyncParsableCommand {
                 }
             }
             let outcome = await session.run()
+            await controller.sessionEnded()
             reader.stop()  // the input task ends, so the command task ends too
             submit.finish()
             return outcome
         }
         console.finish()
-        if outcome == .gaveUp { throw ExitCode(1) }
+        if interactive {
+            if outcome == .gaveUp { throw ExitCode(1) }
+            return
+        }
+        // A script learns from the exit status whether everything worked, and from stderr why not.
+        let run = await controller.outcome
+        if let summary = run.summary(server: controller.server) {
+            writeOut(summary + "\n", to: STDERR_FILENO)
+        }
+        if run.exitStatus != 0 || outcome == .gaveUp { throw ExitCode(1) }
     }
 }
 
@@ -84,11 +98,11 @@ struct Mpim: AsyncParsableCommand {
 private func readInput(_ reader: StdinReader, console: Console, interactive: Bool,
                        into lines: AsyncStream<String>.Continuation) async {
     defer { lines.finish() }
-    var editor = LineEditor()
+    var input = InteractiveInput()
     var partial: [UInt8] = []
     for await chunk in reader.chunks {
         guard case .bytes(let bytes) = chunk else {
-            console.redraw()
+            console.redraw()  // a resize, or back from Ctrl-Z
             continue
         }
         guard interactive else {
@@ -102,18 +116,24 @@ private func readInput(_ reader: StdinReader, console: Console, interactive: Boo
             continue
         }
         for byte in bytes {
-            switch editor.feed(byte) {
-            case .submit(let line):
-                console.submit(line)
-                lines.yield(line)
-            case .changed:
-                console.setInput(editor.text)
-            case .redraw:
-                console.redraw(clearScreen: true)
-            case .endOfInput, .interrupt:
-                return
-            case .none:
-                break
+            for effect in input.feed(byte) {
+                switch effect {
+                case .edit:
+                    console.setInput(input.editor.text, cursor: input.editor.cursor, hidden: input.editor.isSecret)
+                case .clearScreen:
+                    console.redraw(clearScreen: true)
+                case .echo(let shown):
+                    console.submit(echo: shown)
+                case .ask(let question):
+                    console.setQuestion(question)
+                    console.setInput(input.editor.text, cursor: input.editor.cursor, hidden: input.editor.isSecret)
+                case .note(let note):
+                    console.show("* " + note)
+                case .run(let line):
+                    lines.yield(line)
+                case .end:
+                    return
+                }
             }
         }
     }

@@ -10,14 +10,20 @@ import Darwin
 /// Pure apart from the clock (`now`, `formatTime`), which tests replace.
 struct Renderer: Sendable {
     var color: Bool
-    /// uid → username, for the users this client has seen (its own logins).
+    /// uid → username, for the users this client has looked up.
     var names: [Int64: String] = [:]
-    /// The logged-in user, shown in green.
+    /// The logged-in user: their messages read "you".
     var me: Int64?
+    /// The device this session logged in as (nil: the default, `cli`), named
+    /// when another login of the same device signs this one out.
+    var device: String?
     /// Unix ms → `HH:MM:SS` (or a full date when not today).
     var formatTime: @Sendable (Int64) -> String = Renderer.localTime
     /// Unix ms now, for pushes that carry no time.
     var now: @Sendable () -> Int64 = Renderer.currentMillis
+
+    /// The sender uid of the server's own messages (an admin broadcast).
+    static let serverUID: Int64 = 0
 
     init(color: Bool) {
         self.color = color
@@ -29,23 +35,46 @@ struct Renderer: Sendable {
         switch push {
         case .message(let message), .groupMessage(let message):
             return self.message(message)
+        case .sent(let sent):
+            // A copy of what this user sent from another device.
+            return stamp(sent.timestamp) + paint("you", .green, bold: true) + " → "
+                + paint(user(sent.to), .cyan) + ": " + clean(sent.text)
         case .presence(let uid, let status):
             return stamp(now()) + paint("* \(user(uid)) is \(status)", .yellow)
         case .kicked(let reason):
-            return stamp(now()) + paint("! kicked by the server: \(clean(reason))", .red)
+            return stamp(now()) + paint("! " + kicked(Kick(reason: reason)), .red)
         }
     }
 
-    /// `[12:00:01] user 2: hi` / `[12:00:01] [group 3] alice (1): hi`
+    /// `[12:00:01] bob: hi` / `[12:00:01] [group 3] you: hi` / `[12:00:01] server: maintenance at noon`
     func message(_ message: ReceivedMessage) -> String {
         let group = message.group.map { paint("[group \($0)] ", .magenta) } ?? ""
-        let sender = paint(user(message.from), message.from == me ? .green : .cyan, bold: true)
+        let sender = switch message.from {
+        case Self.serverUID: paint("server", .yellow, bold: true)
+        case me: paint("you", .green, bold: true)
+        default: paint(user(message.from), .cyan, bold: true)
+        }
         return stamp(message.timestamp) + group + sender + ": " + clean(message.text)
     }
 
-    /// `alice (1)` for a name seen this session, else `user 2`.
+    /// The username when known, else `user 2`.
     func user(_ uid: Int64) -> String {
-        names[uid].map { "\($0) (\(uid))" } ?? "user \(uid)"
+        names[uid] ?? "user \(uid)"
+    }
+
+    /// What a kick means here, in plain words.
+    func kicked(_ kick: Kick) -> String {
+        let again = " (/login to sign in here again)"
+        switch kick {
+        case .signedOut("duplicate login"):
+            return "signed in on another \(device ?? "cli") device; signed out here" + again
+        case .signedOut("too many devices"):
+            return "signed out here: too many other devices signed in" + again
+        case .signedOut(let reason):
+            return "signed out by the server: \(clean(reason))" + again
+        case .dropped(let reason):
+            return "kicked by the server: \(clean(reason))"
+        }
     }
 
     // MARK: Replies
@@ -55,7 +84,7 @@ struct Renderer: Sendable {
         if case .raw = request {
             return (reply.data + [reply.final]).map(clean)
         }
-        guard reply.isOK else { return [error(reply.text)] }
+        guard reply.isOK else { return [error(serverError(reply.text))] }
         let text = reply.text
         switch request {
         case .register(let username, _):
@@ -87,7 +116,7 @@ struct Renderer: Sendable {
         case .members(let gid):
             return [success("members of group \(gid): " + list(after: "members:", in: text, as: user))]
         case .createGroup(let name, _):
-            return [success("created group \(reply.field("group_id") ?? "?") \"\(name)\"")]
+            return [success("created group \(reply.field("group_id") ?? "?") \"\(clean(name))\"")]
         case .status:
             return [success("status: \(reply.field("status") ?? text)")]
         case .who:
@@ -102,6 +131,22 @@ struct Renderer: Sendable {
         }
     }
 
+    /// The `PULL` right after a login: what waited, and how much.
+    func waiting(_ reply: ServerReply) -> [String] {
+        guard reply.isOK else { return [error("could not fetch waiting messages: \(serverError(reply.text))")] }
+        guard !reply.data.isEmpty else { return [notice("no messages arrived while you were away")] }
+        return [notice("\(count(reply.data.count, "message")) arrived while you were away:")] + messages(reply)
+    }
+
+    /// A server's `-ERR` reason, with what to do about the ones a user meets.
+    func serverError(_ reason: String) -> String {
+        switch reason {
+        case "not login": "not logged in: /login <username> or /register <username> first"
+        case "already logged in": "already logged in" + (me.map { " as \(user($0))" } ?? "") + ": /logout first"
+        default: reason
+        }
+    }
+
     private func messages(_ reply: ServerReply) -> [String] {
         reply.data.map { line in
             switch ServerPush(line: line) {
@@ -111,11 +156,9 @@ struct Renderer: Sendable {
         }
     }
 
-    /// `+OK friends: 2,3` → `user 2, user 3`; `none` when empty.
+    /// `+OK friends: 2,3` → `bob, carol`; `none` when empty.
     private func list(after label: String, in text: String, as name: (Int64) -> String) -> String {
-        let items = text.dropFirst(text.hasPrefix(label) ? label.count : 0)
-            .split(whereSeparator: { $0 == "," || $0 == " " })
-            .map { Int64($0).map(name) ?? String($0) }
+        let items = ReplyList.items(after: label, in: text).map { Int64($0).map(name) ?? clean(String($0)) }
         return items.isEmpty ? "none" : items.joined(separator: ", ")
     }
 
@@ -132,7 +175,9 @@ struct Renderer: Sendable {
             return [notice("\(again ? "reconnected" : "connected") to \(server) (\(clean(String(welcome))))")]
         case .connectFailed(let reason, let delay, let attempt, let attempts):
             return [notice("cannot connect to \(server): \(reason); retrying in \(seconds(delay)) (attempt \(attempt) of \(attempts))")]
-        case .disconnected(let reason, let loginAgain):
+        case .disconnected(_, let kick?, _) where kick.signsOut:
+            return []  // the kick's own line said it all; the client reconnects, logged out
+        case .disconnected(let reason, _, let loginAgain):
             return [notice("disconnected (\(clean(reason))); reconnecting" + (loginAgain ? " and logging in again" : ""))]
         case .push(let push, _):
             return [self.push(push)]

@@ -1,5 +1,5 @@
 /// A command resolved into what goes over the wire: uids instead of names,
-/// the conversation filled in.
+/// the conversation and the password filled in.
 enum Request: Equatable, Sendable {
     case register(username: String, password: String)
     case login(username: String, password: String, device: String?)
@@ -57,28 +57,35 @@ enum Step: Equatable, Sendable {
     case nothing
 }
 
-/// Turns a parsed command into a step, given the usernames seen this session
-/// and the current conversation. Pure.
+/// Turns a parsed command into a step, given the usernames learned so far
+/// and the current conversation. Pure: usernames are looked up (`USER`)
+/// before, by the controller.
 struct Planner {
-    /// Usernames whose uid this client has learned (its own logins).
-    var knownNames: [String: Int64] = [:]
-    /// Where plain lines go.
+    /// The usernames and uids learned so far.
+    var directory = NameDirectory()
+    /// Where plain lines go (only while logged in).
     var conversation: Int64?
+    /// Whether this session is logged in, as far as the client knows.
+    var loggedIn = false
 
     func plan(_ command: ChatCommand) throws(CommandError) -> Step {
         switch command {
-        case .register(let username, let password): return .request(.register(username: username, password: password))
+        case .register(let username, let password):
+            return .request(.register(username: username, password: try given(password, "register", username)))
         case .login(let username, let password, let device):
+            let password = try given(password, "login", username)
             return .request(.login(username: username, password: password, device: device))
         case .logout: return .request(.logout)
         case .message(let to, let text): return .request(.send(to: try uid(of: to), text: text))
         case .say(let text):
+            guard loggedIn else { throw Self.notLoggedIn }
             guard let conversation else {
-                throw CommandError("no conversation: /chat <uid> first, or /msg <uid> <text> (/help lists the commands)")
+                throw CommandError("no conversation: /chat <user> first, or /msg <user> <text> (/help lists the commands)")
             }
             return .request(.send(to: conversation, text: text))
         case .chat(let recipient):
             guard let recipient else { return .converse(with: nil) }
+            guard loggedIn else { throw Self.notLoggedIn }
             return .converse(with: try uid(of: recipient))
         case .groupMessage(let gid, let text): return .request(.sendGroup(gid: gid, text: text))
         case .pull: return .request(.pull)
@@ -103,16 +110,41 @@ struct Planner {
         }
     }
 
-    /// The protocol has no username lookup: only names seen this session resolve.
+    static let notLoggedIn = CommandError("not logged in: /login <username> or /register <username> first")
+
+    /// A username the controller has not looked up (or the server did not know) stays unknown.
     func uid(of recipient: Recipient) throws(CommandError) -> Int64 {
         switch recipient {
         case .uid(let uid):
             return uid
         case .name(let name):
-            if let uid = knownNames[name] { return uid }
-            let known = knownNames.sorted { $0.value < $1.value }.map { "\($0.key)=\($0.value)" }
-            throw CommandError("unknown user \"\(name)\": the protocol cannot look up usernames, so use the uid"
-                               + (known.isEmpty ? "" : " (known here: \(known.joined(separator: ", ")))"))
+            guard let uid = directory.uids[name] else { throw CommandError("no such user: \(name)") }
+            return uid
+        }
+    }
+
+    /// On a terminal the input line asks for a missing password before the
+    /// command gets here; a script has to give it.
+    private func given(_ password: String?, _ command: String, _ username: String) throws(CommandError) -> String {
+        guard let password else {
+            throw CommandError("/\(command) \(username): no password given (only a terminal can be asked for one): "
+                               + "/\(command) <username> <password>")
+        }
+        return password
+    }
+}
+
+extension ChatCommand {
+    /// The usernames (not uids) this command names, to look up before planning it.
+    var usernames: [String] {
+        let recipients: [Recipient] = switch self {
+        case .message(let to, _): [to]
+        case .chat(let recipient?), .addFriend(let recipient), .history(let recipient, _): [recipient]
+        case .who(let recipients): recipients
+        default: []
+        }
+        return recipients.compactMap { recipient in
+            if case .name(let name) = recipient { name } else { nil }
         }
     }
 }

@@ -56,7 +56,8 @@ struct ChatCommandTests {
         #expect(try parse("/leave 4") == .leave(gid: 4))
         #expect(try parse("/members 4") == .members(gid: 4))
         #expect(try parse("/create room") == .createGroup(name: "room", description: nil))
-        #expect(try parse("/create room for  us") == .createGroup(name: "room", description: "for  us"))
+        #expect(try parse("/create room \"for  us\"") == .createGroup(name: "room", description: "for  us"))
+        #expect(try parse("/create room games") == .createGroup(name: "room", description: "games"))
         #expect(try parse("/status Away") == .status("away"))
         #expect(try parse("/who 1 2 bob") == .who([.uid(1), .uid(2), .name("bob")]))
         #expect(try parse("/raw SEND 2 as  is") == .raw("SEND 2 as  is"))
@@ -68,8 +69,9 @@ struct ChatCommandTests {
     func usage() {
         #expect(error("/msg 7") == "usage: /msg <uid|username> <text>")
         #expect(error("/msg") == "usage: /msg <uid|username> <text>")
-        #expect(error("/register alice") == "usage: /register <username> <password>")
-        #expect(error("/login a b c d") == "usage: /login <username> <password> [device]")
+        #expect(error("/register") == "usage: /register <username> [<password>]")
+        #expect(error("/register alice pw extra") == "usage: /register <username> [<password>]")
+        #expect(error("/login a b c d") == "usage: /login <username> [<password> [device]]")
         #expect(error("/status sleepy") == "usage: /status <online|away|busy|invisible>")
         #expect(error("/who") == "usage: /who <uid|username>...")
         #expect(error("/raw") == "usage: /raw <protocol line>")
@@ -78,6 +80,31 @@ struct ChatCommandTests {
         #expect(error("/join 0") == "bad gid: 0 (a positive number)")
         #expect(error("/history 5 lots") == "bad limit: lots (a positive number)")
         #expect(error("/dance")?.hasPrefix("unknown command /dance") == true)
+    }
+
+    @Test("a password left out is asked for later (nil)")
+    func missingPassword() throws {
+        #expect(try parse("/login alice") == .login(username: "alice", password: nil, device: nil))
+        #expect(try parse("/register alice") == .register(username: "alice", password: nil))
+        // A password is taken as typed, a quote included.
+        #expect(try parse("/login alice \"pw") == .login(username: "alice", password: "\"pw", device: nil))
+    }
+
+    @Test("quoted words may hold spaces where the protocol allows them; elsewhere they are refused, never split")
+    func quoting() throws {
+        #expect(try parse("/create \"room\" \"a room for tests\"")
+                == .createGroup(name: "room", description: "a room for tests"))
+        #expect(error("/create \"my group\" the description")
+                == "a group name cannot contain spaces (the protocol reads it as one word): try \"my-group\"")
+        #expect(error("/create my group with spaces")
+                == "a group name is one word; put a description of several words in quotes: /create my \"<description>\"")
+        #expect(error("/create room \"unclosed") == "a quote is not closed: \"unclosed")
+        #expect(error("/msg \"alice smith\" hi") == "a username cannot contain spaces: \"alice smith\"")
+        #expect(error("/chat \"a b\"") == "a username cannot contain spaces: \"a b\"")
+        #expect(error("/who bob \"c d\"") == "a username cannot contain spaces: \"c d\"")
+        // A quoted name without spaces is just the name; message text stays exactly as typed, quotes and all.
+        #expect(try parse("/msg \"bob\" \"hi\"  there") == .message(to: .name("bob"), text: "\"hi\"  there"))
+        #expect(try parse("/chat \"bob\"") == .chat(.name("bob")))
     }
 
     @Test("digits are a uid, anything else a username")
@@ -107,14 +134,17 @@ struct PlannerTests {
         #expect(try line("/friends") == "GETFRIENDS")
         #expect(try line("/add 2") == "ADDFRIEND 2")
         #expect(try line("/join 3") == "JOINGROUP 3")
-        #expect(try line("/create room big one") == "CREATEGROUP room big one")
+        #expect(try line("/create room \"big one\"") == "CREATEGROUP room big one")
         #expect(try line("/who 1 2") == "WHO 1 2")
         #expect(try line("/raw GROUPINFO 3") == "GROUPINFO 3")
     }
 
-    @Test("plain text needs a conversation")
+    @Test("plain text needs a login and a conversation; a logout ends the conversation")
     func conversation() throws {
         var planner = Planner()
+        #expect(throws: CommandError.self) { try planner.plan(.say("hi")) }
+        #expect(throws: Planner.notLoggedIn) { try planner.plan(.chat(.uid(4))) }
+        planner.loggedIn = true
         #expect(throws: CommandError.self) { try planner.plan(.say("hi")) }
         #expect(try planner.plan(.chat(.uid(4))) == .converse(with: 4))
         planner.conversation = 4
@@ -122,16 +152,19 @@ struct PlannerTests {
         #expect(try planner.plan(.chat(nil)) == .converse(with: nil))
     }
 
-    @Test("only usernames seen this session resolve, and the error says so")
+    @Test("usernames resolve through the directory; the ones to look up are listed")
     func names() throws {
         var planner = Planner()
-        planner.knownNames = ["alice": 1]
+        planner.directory.learn(uid: 1, name: "alice")
         #expect(try planner.plan(.message(to: .name("alice"), text: "x")) == .request(.send(to: 1, text: "x")))
-        do {
-            _ = try planner.plan(.message(to: .name("carol"), text: "x"))
-            Issue.record("carol resolved")
-        } catch {
-            #expect(error.message == "unknown user \"carol\": the protocol cannot look up usernames, so use the uid (known here: alice=1)")
-        }
+        #expect(throws: CommandError("no such user: carol")) { try planner.plan(.message(to: .name("carol"), text: "x")) }
+        #expect(try ChatCommand.parse("/who 1 bob carol").usernames == ["bob", "carol"])
+        #expect(try ChatCommand.parse("/msg bob hi").usernames == ["bob"])
+        #expect(try ChatCommand.parse("/chat").usernames == [])
+    }
+
+    @Test("a script that leaves out the password is told to give it")
+    func scriptPassword() throws {
+        #expect(throws: CommandError.self) { try Planner().plan(.login(username: "alice", password: nil, device: nil)) }
     }
 }

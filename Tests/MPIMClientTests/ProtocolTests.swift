@@ -3,7 +3,7 @@ import Testing
 
 @Suite("reading server lines")
 struct ServerPushTests {
-    @Test("the four pushes parse; text= runs to the end of the line")
+    @Test("the five pushes parse; text= runs to the end of the line")
     func pushes() {
         #expect(ServerPush(line: "MSG id=1 from=2 ts=3 text=a b  c=d")
                 == .message(ReceivedMessage(id: 1, from: 2, timestamp: 3, text: "a b  c=d")))
@@ -11,6 +11,19 @@ struct ServerPushTests {
                 == .groupMessage(ReceivedMessage(id: 4, group: 5, from: 6, timestamp: 7, text: "")))
         #expect(ServerPush(line: "PRESENCE uid=8 status=busy") == .presence(uid: 8, status: "busy"))
         #expect(ServerPush(line: "KICKED reason=duplicate login") == .kicked(reason: "duplicate login"))
+        #expect(ServerPush(line: "SENT id=9 to=2 ts=3 text=from  my phone")
+                == .sent(SentMessage(id: 9, to: 2, timestamp: 3, text: "from  my phone")))
+        #expect(ServerPush(line: "SENT id=9 ts=3 text=nobody") == nil)
+    }
+
+    @Test("a kick by another login signs out; a server shutdown, an idle timeout or a slow read only drops the connection")
+    func kicks() {
+        #expect(Kick(reason: "duplicate login") == .signedOut(reason: "duplicate login"))
+        #expect(Kick(reason: "too many devices").signsOut)
+        #expect(Kick(reason: "something new").signsOut)  // unknown: not worth pushing someone else out
+        for reason in ["server shutdown", "idle timeout", "slow consumer"] {
+            #expect(Kick(reason: reason) == .dropped(reason: reason))
+        }
     }
 
     @Test("fields the server may add are tolerated; broken lines are not pushes")
@@ -45,6 +58,8 @@ struct ReplyRouterTests {
         guard case .data = router.route("MSG id=5 from=3 ts=1 text=old") else { Issue.record("data"); return }
         guard case .data = router.route("GMSG id=6 group=1 from=3 ts=1 text=old") else { Issue.record("data"); return }
         guard case .push(.kicked, _) = router.route("KICKED reason=server shutdown") else { Issue.record("kick"); return }
+        // A SENT copy is never data of a PULL.
+        guard case .push(.sent, _) = router.route("SENT id=7 to=3 ts=1 text=mine") else { Issue.record("sent"); return }
         guard case .reply(2, let pulled) = router.route("+OK pull_done count=2") else { Issue.record("pull reply"); return }
         #expect(pulled.data.count == 2)
         #expect(pulled.messages.map(\.id) == [5, 6])

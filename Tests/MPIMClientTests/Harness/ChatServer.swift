@@ -92,8 +92,8 @@ final class ChatServer: Sendable {
     }
 
     /// A started `mpim` for this server, stopped (by pid) when the server is.
-    func client(_ label: String, extraArguments: [String] = []) throws -> ClientProcess {
-        let client = try ClientProcess(label: label, port: port, extraArguments: extraArguments)
+    func client(_ label: String, extraArguments: [String] = [], errorsApart: Bool = false) throws -> ClientProcess {
+        let client = try ClientProcess(label: label, port: port, extraArguments: extraArguments, errorsApart: errorsApart)
         clients.withLock { $0.append(client) }
         return client
     }

@@ -6,8 +6,8 @@ import Synchronization
 import TestSupport
 
 /// One `mpim` process driven through pipes, as a script would: commands go to
-/// its stdin, its stdout (and stderr) is collected line by line. Signalled by
-/// its own pid only.
+/// its stdin, its stdout (and stderr, unless kept apart) is collected line by
+/// line. Signalled by its own pid only.
 ///
 /// Spawned with `posix_spawn`, a cleared signal mask and default dispositions:
 /// a child of a Swift concurrency thread would otherwise inherit a blocked
@@ -17,33 +17,42 @@ final class ClientProcess: Sendable {
     let pid: pid_t
     private let input: Mutex<Int32>
     private let output = OutputLog()
+    /// Its stderr, when kept apart from stdout.
+    private let errorOutput = OutputLog()
     private let exitStatus = Mutex<Int32?>(nil)
 
-    /// Starts `mpim --port <port> --no-color <extra>`.
-    init(label: String, port: Int, extraArguments: [String] = []) throws {
+    /// Starts `mpim --port <port> --no-color <extra>`; with `errorsApart` its
+    /// stderr is collected apart (`errorLines`), else mixed into stdout.
+    init(label: String, port: Int, extraArguments: [String] = [], errorsApart: Bool = false) throws {
         self.label = label
         let executable = try siblingBinary("mpim", override: "MPIM")
         let arguments = ["--host", "127.0.0.1", "--port", "\(port)", "--no-color"] + extraArguments
 
         var stdinPipe: [Int32] = [-1, -1]
         var stdoutPipe: [Int32] = [-1, -1]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
+        var stderrPipe: [Int32] = [-1, -1]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, !errorsApart || pipe(&stderrPipe) == 0 else {
+            throw TestFailure("pipe() failed: errno \(errno)")
+        }
+        let stderrWriting = errorsApart ? stderrPipe[1] : stdoutPipe[1]
 
         // Nothing but 0–2 leaks in: another client's pipe end would keep its stdin from ending.
         defer {
             close(stdinPipe[0])
             close(stdoutPipe[1])
+            if errorsApart { close(stderrPipe[1]) }
         }
         let pid: pid_t
         do {
             pid = try spawnWithCleanSignals(executable: executable, arguments: arguments) {
                 posix_spawn_file_actions_adddup2(&$0, stdinPipe[0], 0)
                 posix_spawn_file_actions_adddup2(&$0, stdoutPipe[1], 1)
-                posix_spawn_file_actions_adddup2(&$0, stdoutPipe[1], 2)
+                posix_spawn_file_actions_adddup2(&$0, stderrWriting, 2)
             }
         } catch {
             close(stdinPipe[1])
             close(stdoutPipe[0])
+            if errorsApart { close(stderrPipe[0]) }
             throw error
         }
         self.pid = pid
@@ -54,6 +63,13 @@ final class ClientProcess: Sendable {
         Thread {
             collectLines(from: reading, into: output)
         }.start()
+        if errorsApart {
+            let errorReading = stderrPipe[0]
+            let errorOutput = self.errorOutput
+            Thread {
+                collectLines(from: errorReading, into: errorOutput)
+            }.start()
+        }
     }
 
     /// Writes one command line to its stdin.
@@ -106,6 +122,9 @@ final class ClientProcess: Sendable {
 
     /// Every line printed so far.
     var lines: [String] { output.state.withLock { $0.lines } }
+
+    /// Every line printed on stderr so far, when kept apart.
+    var errorLines: [String] { errorOutput.state.withLock { $0.lines } }
 
     /// Waits for the process to exit; its exit code, or nil if it still runs after `timeout`
     /// (128 + n when killed by signal n).
