@@ -124,7 +124,10 @@ let package = Package(
         // tests): framing lines off a byte stream and reading fields of server lines.
         .target(
             name: "MPIMLineCodec",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
         ),
 
         // The TCP line protocol.

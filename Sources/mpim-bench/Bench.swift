@@ -31,7 +31,8 @@ struct Bench: Sendable {
 
     /// Opens connection number `index` of a scenario on `port`, on the loop `index` maps to.
     func open(_ index: Int, port: Int, greeting: BenchConnection.Greeting = .expected) async throws -> Connection {
-        try await Connection.open(host: server.host, port: port, on: loops.loops[index % loops.count], greeting: greeting)
+        try await Connection.open(host: server.host, port: port, on: loops.loops[index % loops.count], greeting: greeting,
+                                  webSocket: server.webSocket)
     }
 
     /// The gateway port for the `index`th connection: round the `--port` list.

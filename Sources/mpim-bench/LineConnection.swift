@@ -186,21 +186,30 @@ struct Connection: Sendable {
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    /// Opens a TCP connection on `eventLoop` (and, for a gateway, waits for its greeting).
+    /// Opens a TCP connection on `eventLoop`, or a WebSocket at `/ws` over it
+    /// (and, for a gateway, waits for its greeting).
     static func open(host: String, port: Int, on eventLoop: any EventLoop,
-                     greeting: BenchConnection.Greeting) async throws -> Connection {
+                     greeting: BenchConnection.Greeting, webSocket: Bool = false) async throws -> Connection {
+        let upgraded = eventLoop.makePromise(of: Void.self)
         let channel = try await ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)),
-                        BenchConnection(greeting: greeting, eventLoop: channel.eventLoop))
+                    let lines = BenchConnection(greeting: greeting, eventLoop: channel.eventLoop)
+                    guard webSocket else {
+                        upgraded.succeed()
+                        return try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)), lines)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(WebSocketClientHandshake(
+                        path: "/ws", host: "\(host):\(port)", origin: nil, upgraded: upgraded,
+                        then: WebSocketClientLines.pipeline(maxLineBytes: serverLineLimit, then: lines)))
                 }
             }
             .connect(host: host, port: port)
             .get()
+        try await upgraded.futureResult.get()
         let (handler, greetingLine) = try await eventLoop.submit {
             let handler = try channel.pipeline.syncOperations.handler(type: BenchConnection.self)
             return (NIOLoopBound(handler, eventLoop: eventLoop), handler.greeting)

@@ -26,6 +26,10 @@ struct ServerOptions: ParsableArguments {
             help: "Gateway port. Repeat it to spread connections over gateways: a sender on the first, its receiver on the second, and so on round.")
     var ports: [Int] = [8000]
 
+    @Flag(name: .customLong("ws"),
+          help: "Connect over WebSocket: the ports are web listeners (`--web-port`) and each connection is a socket at /ws, a line per text frame.")
+    var webSocket = false
+
     @Option(name: .customLong("server-pid"),
             help: "pid of the mpimd under test: its CPU use and resident memory (/proc/<pid>/status) go into the report. Repeat it for more processes (a second gateway, redis-server): figures server2_…, server3_….")
     var serverPIDs: [Int32] = []

@@ -22,15 +22,12 @@ public final class LineClient: Sendable {
     public let greeting: String
     private let channel: any Channel
     private let inbox: Inbox
-    /// Over WebSocket: each line leaves as one text frame.
-    public let isWebSocket: Bool
 
-    private init(label: String, greeting: String, channel: any Channel, inbox: Inbox, isWebSocket: Bool = false) {
+    private init(label: String, greeting: String, channel: any Channel, inbox: Inbox) {
         self.label = label
         self.greeting = greeting
         self.channel = channel
         self.inbox = inbox
-        self.isWebSocket = isWebSocket
     }
 
     /// Connects to an MPIM gateway and reads its greeting, which must start with `+OK welcome`.
@@ -57,11 +54,7 @@ public final class LineClient: Sendable {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let frames: [any ChannelHandler] = [
-                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: serverLineLimit)),
-                        WebSocketFrameEncoder(), WebSocketClientLines(),
-                        ByteToMessageHandler(LineFrameDecoder(maxLineBytes: serverLineLimit)), InboxFeeder(inbox: inbox),
-                    ]
+                    let frames = WebSocketClientLines.pipeline(maxLineBytes: serverLineLimit, then: InboxFeeder(inbox: inbox))
                     try channel.pipeline.syncOperations.addHandler(WebSocketClientHandshake(
                         path: path, host: "127.0.0.1:\(port)", origin: origin, upgraded: upgraded, then: frames))
                 }
@@ -69,13 +62,13 @@ public final class LineClient: Sendable {
             .connect(host: "127.0.0.1", port: port)
             .get()
         try await upgraded.futureResult.get()
-        let client = LineClient(label: label, greeting: "", channel: channel, inbox: inbox, isWebSocket: true)
+        let client = LineClient(label: label, greeting: "", channel: channel, inbox: inbox)
         let greeting = try await client.reply()
         guard greeting.hasPrefix("+OK welcome") else {
             client.close()
             throw client.failure("greeting was \"\(greeting)\", expected it to start with \"+OK welcome\"")
         }
-        return LineClient(label: label, greeting: greeting, channel: channel, inbox: inbox, isWebSocket: true)
+        return LineClient(label: label, greeting: greeting, channel: channel, inbox: inbox)
     }
 
     /// Connects to any line server (redis-server's inline protocol too) without reading a greeting.
@@ -100,12 +93,7 @@ public final class LineClient: Sendable {
     /// Writes bytes as they are: several commands, half a line, invalid UTF-8.
     public func sendRaw(_ bytes: [UInt8]) async throws {
         do {
-            let buffer = channel.allocator.buffer(bytes: bytes)
-            if isWebSocket {
-                try await channel.writeAndFlush(WebSocketOutbound.lines(buffer)).get()
-            } else {
-                try await channel.writeAndFlush(buffer).get()
-            }
+            try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
         } catch {
             throw failure("writing \(bytes.count) bytes failed: \(error)")
         }
@@ -115,7 +103,7 @@ public final class LineClient: Sendable {
     /// one text frame, a binary frame…).
     public func sendFrame(_ frame: WebSocketFrame) async throws {
         do {
-            try await channel.writeAndFlush(WebSocketOutbound.frame(frame)).get()
+            try await WebSocketClientLines.writeFrame(frame, on: channel).get()
         } catch {
             throw failure("writing a frame failed: \(error)")
         }

@@ -1,13 +1,5 @@
 import NIOCore
-import NIOPosix
 import NIOWebSocket
-
-/// What a WebSocket `LineClient` writes: lines (each leaves as one text
-/// frame, without its newline), or a frame exactly as given.
-enum WebSocketOutbound {
-    case lines(ByteBuffer)
-    case frame(WebSocketFrame)
-}
 
 /// A refused upgrade: the server answered with this status line.
 public struct WebSocketRefused: Error, CustomStringConvertible {
@@ -15,11 +7,12 @@ public struct WebSocketRefused: Error, CustomStringConvertible {
     public var description: String { "upgrade refused: \(statusLine)" }
 }
 
-/// The client side of the opening handshake (RFC 6455 §4.1), then the frame
-/// handlers in its place. Written by hand: the test speaks to the server the
-/// way a browser does, with an `Origin` when asked to.
-final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
+/// The client side of the opening handshake (RFC 6455 §4.1), then the given
+/// handlers in its place: for a client of the line protocol's WebSocket
+/// transport (the bench, the tests), which sends an `Origin` when asked to,
+/// as a browser does.
+public final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
 
     private let path: String
     private let host: String
@@ -28,8 +21,13 @@ final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHan
     private let then: [any ChannelHandler]
     private var response = ByteBuffer()
 
-    init(path: String, host: String, origin: String?, upgraded: EventLoopPromise<Void>,
-         then: [any ChannelHandler]) {
+    /// - Parameters:
+    ///   - host: the `Host` header (`127.0.0.1:8088`).
+    ///   - upgraded: succeeds once the server switched protocols and `then`
+    ///     is in place; fails with `WebSocketRefused` for another answer.
+    ///   - then: the handlers that take over after the handshake, in order.
+    public init(path: String, host: String, origin: String?, upgraded: EventLoopPromise<Void>,
+                then: [any ChannelHandler]) {
         self.path = path
         self.host = host
         self.origin = origin
@@ -37,7 +35,7 @@ final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHan
         self.then = then
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    public func channelActive(context: ChannelHandlerContext) {
         let key = (0..<16).map { _ in UInt8.random(in: 0...255) }
         var request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(base64(key))\r\nSec-WebSocket-Version: 13\r\n"
@@ -47,7 +45,7 @@ final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHan
         context.fireChannelActive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         response.writeBuffer(&bytes)
         guard let end = response.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
@@ -71,7 +69,7 @@ final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHan
         if rest.readableBytes > 0 { context.fireChannelRead(NIOAny(rest)) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         upgraded.fail(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }
@@ -91,17 +89,28 @@ final class WebSocketClientHandshake: ChannelInboundHandler, RemovableChannelHan
     }
 }
 
-/// Frames to lines and back, for a `LineClient`: each text frame received
-/// is handed on as a line with its newline (so the line decoder after it
-/// sees what a TCP client would), pings are answered, a close is answered
-/// and closes; what the client writes leaves masked, as a client's must.
-final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = WebSocketOutbound
-    typealias OutboundOut = WebSocketFrame
+/// Frames to lines and back, for a client of the line protocol: each text
+/// frame received is handed on as a line with its newline (so the
+/// `LineFrameDecoder` after it sees what a TCP client would), pings are
+/// answered, a close is answered and closes; each line written (byte
+/// buffers of `line\n` runs, as to a TCP server) leaves as one masked text
+/// frame, as a client's must.
+public final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
+    public typealias InboundIn = WebSocketFrame
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = WebSocketFrame
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public init() {}
+
+    /// The handlers after a client handshake, for a line client whose own
+    /// handler (`lineHandler`) reads lines: frame codec, this, line framing.
+    public static func pipeline(maxLineBytes: Int, then lineHandler: any ChannelHandler) -> [any ChannelHandler] {
+        [ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxLineBytes)), WebSocketFrameEncoder(),
+         WebSocketClientLines(), ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLineBytes)), lineHandler]
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text, .binary, .continuation:
@@ -118,21 +127,27 @@ final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .frame(let frame):
-            context.write(wrapOutboundOut(frame), promise: promise)
-        case .lines(var bytes):
-            var last: EventLoopFuture<Void>?
-            while let newline = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = bytes.readSlice(length: newline - bytes.readerIndex)!
-                bytes.moveReaderIndex(forwardBy: 1)
-                last = context.write(wrapOutboundOut(masked(.text, line)))
-            }
-            if bytes.readableBytes > 0 { last = context.write(wrapOutboundOut(masked(.text, bytes))) }
-            if let promise {
-                if let last { last.cascade(to: promise) } else { promise.succeed() }
-            }
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var bytes = unwrapOutboundIn(data)
+        var last: EventLoopFuture<Void>?
+        while let newline = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = bytes.readSlice(length: newline - bytes.readerIndex)!
+            bytes.moveReaderIndex(forwardBy: 1)
+            last = context.write(wrapOutboundOut(masked(.text, line)))
+        }
+        if bytes.readableBytes > 0 { last = context.write(wrapOutboundOut(masked(.text, bytes))) }
+        if let promise {
+            if let last { last.cascade(to: promise) } else { promise.succeed() }
+        }
+    }
+
+    /// Writes one frame as it is, after what was written before (on the
+    /// channel's event loop).
+    public static func writeFrame(_ frame: WebSocketFrame, on channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.context(handlerType: WebSocketClientLines.self)
+        }.flatMap { context in
+            context.writeAndFlush(NIOAny(frame))
         }
     }
 
