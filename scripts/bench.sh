@@ -17,6 +17,7 @@ seconds=${BENCH_SECONDS:-5}
 warmup=${BENCH_WARMUP:-1}
 output=${BENCH_OUTPUT:-Docs/BENCHMARKS.md}
 idle_connections=${BENCH_CONNECTIONS:-19000}
+idle_sockets=${BENCH_WS_CONNECTIONS:-10000}
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
 
@@ -100,17 +101,18 @@ bcrypt_cost = 4
 max_lines_per_second = 10000000
 EOF
 
-# start_daemon <gateway id>: sets daemon_pid and daemon_port.
+# start_daemon <gateway id>: sets daemon_pid, daemon_port and daemon_web_port.
 start_daemon() {
     local id=$1 log="$work/$1.log"
     "$bin/mpimd" --config "$work/mpimd.conf" --host 127.0.0.1 --port 0 --gateway-id "$id" \
-        --redis-host 127.0.0.1 --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 >"$log" 2>&1 &
+        --redis-host 127.0.0.1 --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 --web-port 0 >"$log" 2>&1 &
     daemon_pid=$!
     pids+=("$daemon_pid")
     daemon_port=""
     for _ in $(seq 1 300); do
         daemon_port=$(grep -o 'gateway listening on 127\.0\.0\.1:[0-9]*' "$log" | head -n 1 | sed 's/.*://' || true)
-        [ -n "$daemon_port" ] && return
+        daemon_web_port=$(grep -o 'web listening on 127\.0\.0\.1:[0-9]*' "$log" | head -n 1 | sed 's/.*://' || true)
+        [ -n "$daemon_port" ] && [ -n "$daemon_web_port" ] && return
         kill -0 "$daemon_pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -119,7 +121,7 @@ start_daemon() {
     exit 1
 }
 start_daemon bench-a
-gw1=$daemon_port gw1_pid=$daemon_pid
+gw1=$daemon_port gw1_pid=$daemon_pid web1=$daemon_web_port
 start_daemon bench-b
 gw2=$daemon_port gw2_pid=$daemon_pid
 
@@ -135,6 +137,7 @@ run_row() {
         case $arg in
             @GW1) actual+=("$gw1"); shown+=('$GW1') ;;
             @GW2) actual+=("$gw2"); shown+=('$GW2') ;;
+            @WEB1) actual+=("$web1"); shown+=('$WEB1') ;;
             @REDIS) actual+=("$redis_port"); shown+=('$REDIS') ;;
             @GW1_PID) actual+=("$gw1_pid"); shown+=('$GW1_PID') ;;
             @GW2_PID) actual+=("$gw2_pid"); shown+=('$GW2_PID') ;;
@@ -176,6 +179,8 @@ run_row msg "1:1, 64 pairs, steady 10,000 msg/s offered" \
 run_row msg "1:1 cross-gateway, 64 pairs, window 16" \
     send --port @GW1 --port @GW2 --pairs 64 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID --server-pid @GW2_PID
+run_row msg "1:1 over WebSocket, 64 pairs, window 16" \
+    send --ws --port @WEB1 --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "group of 100 online, window 16" \
     group --port @GW1 --groups 1 --members 100 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID
@@ -187,6 +192,8 @@ run_row ping "mpim-bench PING -> mpimd" \
     send --ping-only --port @GW1 --pairs 64 --window 16 "${timing[@]}" --server-pid @GW1_PID
 run_row connect "$idle_connections idle logged-in connections" \
     connect --port @GW1 --connections "$idle_connections" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row connect "$idle_sockets idle logged-in WebSocket sessions" \
+    connect --ws --port @WEB1 --connections "$idle_sockets" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
 
 
 # --- The results section -------------------------------------------------------
@@ -203,7 +210,7 @@ awk -F'\t' -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v commit="$commit" -v npr
     -v cpu="$cpu_model" -v memory="$memory" -v kernel="$(uname -r)" -v swift="$swift_version" \
     -v redis="$redis_version" -v seconds="$seconds" -v warmup="$warmup" \
     -v redis_command="$redis_command" -v redis_rps="$redis_rps" -v redis_p50="$redis_p50" \
-    -v idle_connections="$idle_connections" '
+    -v idle_connections="$idle_connections" -v idle_sockets="$idle_sockets" '
 function ms(us) { return sprintf(us < 100 ? "%.3f" : "%.2f", us / 1000) }
 function lat(prefix) { return ms(f[prefix "_p50_us"]) " / " ms(f[prefix "_p99_us"]) " / " ms(f[prefix "_p999_us"]) " / " ms(f[prefix "_max_us"]) }
 function pct(key) { return (key in f) ? sprintf("%.0f%%", f[key]) : "–" }
@@ -251,6 +258,10 @@ END {
     target("group fan-out, 100 online members", ">= 250,000 GMSG/s", sprintf("%.0f GMSG/s", f["deliveries_per_s"]), f["deliveries_per_s"] + 0 >= 250000)
     load(row(idle_connections " idle logged-in connections"))
     target(idle_connections " idle logged-in connections", "all open, <= 12 KB RSS each", sprintf("%d open, %.1f KB each", f["open_after_hold"], f["rss_per_conn_bytes"] / 1000), f["open_after_hold"] + 0 == idle_connections + 0 && f["rss_per_conn_bytes"] + 0 <= 12000)
+    load(row("1:1 over WebSocket, 64 pairs, window 16")); ws = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("1:1 over WebSocket (issue 22)", ">= 0.5 x the TCP row", sprintf("%.0f msg/s = %.2f x", ws, ws / same_rate), ws >= 0.5 * same_rate && f["errors"] == 0 && f["missing"] == 0)
+    load(row(idle_sockets " idle logged-in WebSocket sessions"))
+    target(idle_sockets " idle WebSocket sessions (issue 22)", "all open, <= 10 KB RSS each", sprintf("%d open, %.1f KB each", f["open_after_hold"], f["rss_per_conn_bytes"] / 1000), f["open_after_hold"] + 0 == idle_sockets + 0 && f["rss_per_conn_bytes"] + 0 <= 10000)
     load(row("login, 16 connections"))
     target("login rate", ">= 2,000/s", sprintf("%.0f/s", f["logins_per_s"]), f["logins_per_s"] + 0 >= 2000 && f["errors"] == 0)
     print ""

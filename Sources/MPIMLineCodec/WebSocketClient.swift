@@ -60,13 +60,15 @@ public final class WebSocketClientHandshake: ChannelInboundHandler, RemovableCha
         let rest = response
         do {
             try context.pipeline.syncOperations.addHandlers(then, position: .after(self))
-            context.pipeline.syncOperations.removeHandler(self, promise: nil)
         } catch {
             upgraded.fail(error)
             return
         }
         upgraded.succeed()
+        // Frames that came in the same read as the answer (the greeting, often)
+        // go to the frame decoder now, before this handler leaves.
         if rest.readableBytes > 0 { context.fireChannelRead(NIOAny(rest)) }
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {

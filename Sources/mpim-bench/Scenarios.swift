@@ -168,7 +168,7 @@ extension Bench {
         let rssAfter = server.serverPIDs.first.flatMap { ProcessStats.residentKilobytes(pid: $0) }
         await closeAll(connections)
 
-        var report = Report(title: "mpim-bench connect: \(count) connections (TCP, greeting, REGISTER), held \(format(hold)) s, ports \(portList)")
+        var report = Report(title: "mpim-bench connect: \(count) connections (\(server.webSocket ? "WebSocket" : "TCP"), greeting, REGISTER), held \(format(hold)) s, ports \(portList)")
         let rate = Double(connections.count) / max(elapsed, 1e-9)
         report.lines.append(Report.count("logged in", connections.count, perSecond: rate))
         report.lines.append(Report.count("still open after hold", stillOpen))
