@@ -133,7 +133,9 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
     let web = listeners.web.map { reservation in
         WebListener(
             reservation: reservation,
-            configuration: .init(origins: OriginPolicy(allowed: configuration.webAllowedOrigins)),
+            configuration: .init(
+                origins: OriginPolicy(allowed: configuration.webAllowedOrigins),
+                maxLineBytes: configuration.gateway.maxLineBytes),
             gateway: gateway, logger: moduleLogger("web"))
     }
 

@@ -15,9 +15,12 @@ import ServiceLifecycle
 public struct WebListener: Service {
     public struct Configuration: Sendable {
         public var origins: OriginPolicy
+        /// The gateway's longest line: the longest frame accepted too.
+        public var maxLineBytes: Int
 
-        public init(origins: OriginPolicy = OriginPolicy()) {
+        public init(origins: OriginPolicy = OriginPolicy(), maxLineBytes: Int = 65536) {
             self.origins = origins
+            self.maxLineBytes = maxLineBytes
         }
     }
 
@@ -59,7 +62,14 @@ public struct WebListener: Service {
         let host = reservation.host
         var application = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            // No server pings: the idle timeout ends a silent client, as on TCP,
+            // and a timer per socket would cost every idle session memory.
+            // Frames somewhat past the line limit are read, so a message over
+            // it is the gateway's to refuse (`-ERR line too long`, as on TCP);
+            // a frame far past it is a protocol error that closes the socket.
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: configuration.maxLineBytes + 65536, autoPing: .disabled))),
             configuration: .init(address: .hostname(host, port: reservation.port)),
             onServerRunning: { channel in
                 logger.info("web listening on \(host):\(channel.localAddress?.port ?? 0) (client at /, socket at /ws)")

@@ -21,8 +21,13 @@ struct WebSocketTests {
             let pushed = try await browser.push()
             #expect(pushed.hasPrefix("MSG id=\(toBrowser) from=\(un) ts="), "\(pushed)")
             #expect(field(pushed, "text") == " and back\tagain")
+            // A message far longer than one small frame, up to the line limit.
+            let long = String(repeating: "0123456789", count: 6000)
+            let longID = try await browser.sendMessage(to: un, long)
+            let longPush = try await nc.push()
+            #expect(longPush.hasPrefix("MSG id=\(longID) ") && field(longPush, "text") == long)
             let (history, done) = try await browser.multi("HISTORY \(un)")
-            #expect(history.map { intField($0, "id") } == [toNC, toBrowser], "\(history)")
+            #expect(history.map { intField($0, "id") } == [toNC, toBrowser, longID], "\(history)")
             #expect(done == "+OK history_done")
         }
     }
