@@ -21,16 +21,18 @@ two Chromium sessions; stops every one of them by pid in a `finally`, also on
 failure. Screenshots and each page's browser console log go to
 .test-artifacts/browser/ (emptied at the start of each run; printed at the
 end); a failing run adds a FAIL screenshot of every page and the daemons'
-logs there. Exit status 0 when every check passes, 1 otherwise.
+and chromedriver's logs there. An error the pages log to their console
+(level SEVERE) fails the run too. Exit status 0 when every check passes, 1
+otherwise.
 
   scripts/browser-test.py                  # builds mpimd (debug) first
   MPIMD=.build/debug/mpimd scripts/browser-test.py   # that one, as built
   scripts/browser-test.py --docs-screenshot Docs/web-client.png
       # also writes the README's picture: the two users chatting, side by side
+  MPIM_BROWSER_VERBOSE=1 scripts/browser-test.py   # how long each wait took
 """
 
 import argparse
-import base64
 import os
 import re
 import shutil
@@ -53,7 +55,7 @@ VERBOSE = bool(os.environ.get("MPIM_BROWSER_VERBOSE"))  # log how long each wait
 try:
     from selenium import webdriver
     from selenium.common.exceptions import (
-        JavascriptException, NoSuchElementException, StaleElementReferenceException, TimeoutException,
+        NoSuchElementException, StaleElementReferenceException, TimeoutException,
     )
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
