@@ -16,11 +16,13 @@ run: release
 	scripts/run.sh
 
 # The whole suite, the terminal client driven through tmux (skipped when
-# tmux is missing), then the end-to-end scenarios again with the Redis
-# Streams transport ([redis_queue] mode = stream).
+# tmux is missing), the web client in headless Chromium (screenshots in
+# .test-artifacts/browser/), then the end-to-end scenarios again with the
+# Redis Streams transport ([redis_queue] mode = stream).
 test: deps
 	swift test
 	scripts/tmux-client-test.sh
+	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/browser-test.py
 	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
 
 # The independent protocol checks in ../shared (builds the release daemon).
@@ -33,4 +35,4 @@ bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf .build .run
+	rm -rf .build .run .test-artifacts

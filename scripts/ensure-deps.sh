@@ -2,8 +2,11 @@
 # Installs what mpim needs to build, run and test, when it is missing:
 # hiredis and SQLite headers, pkg-config, redis-server and redis-cli; nc,
 # which the README's first chat (`make run`, then `nc localhost 8000`) uses;
-# and Python's prometheus_client (the reference text-format parser the
-# /metrics test checks against, for the system /usr/bin/python3).
+# Python's prometheus_client (the reference text-format parser the /metrics
+# test checks against, for the system /usr/bin/python3); and, for
+# scripts/browser-test.py, Debian's headless-capable Chromium, its
+# chromedriver (/usr/bin/chromedriver) and selenium for /usr/bin/python3
+# (python3-selenium: Debian's python is externally managed, so no pip here).
 set -euo pipefail
 
 missing=()
@@ -14,6 +17,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
