@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "WebGateway",
             dependencies: [
-                "Gateway", "Operations",
+                "Gateway", "Operations", "MPIMLineCodec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -127,17 +127,11 @@ public enum CommandParser {
             }
             return .status(status)
         case "WHO":
-            var users: [UserID] = []
-            while let token = args.next() { users.append(try userID(token)) }
-            guard !users.isEmpty, users.count <= maxWhoUsers else { throw .usage("WHO <uid> [<uid> ...]") }
-            return .who(users)
+            return .who(try userIDs(&args, atMost: maxWhoUsers, usage: "WHO <uid> [<uid> ...]"))
         case "USER":
             return .user(named: try single(&args, usage: "USER <username>"))
         case "NAMES":
-            var users: [UserID] = []
-            while let token = args.next() { users.append(try userID(token)) }
-            guard !users.isEmpty, users.count <= maxNamesUsers else { throw .usage("NAMES <uid> [<uid> ...]") }
-            return .names(users)
+            return .names(try userIDs(&args, atMost: maxNamesUsers, usage: "NAMES <uid> [<uid> ...]"))
         case "LOGOUT": return try bare(.logout, "LOGOUT", &args)
         case "PULL": return try bare(.pull, "PULL", &args)
         case "PING": return try bare(.ping, "PING", &args)
@@ -173,6 +167,16 @@ public enum CommandParser {
     static let maxNamesUsers = 100
 
     static let maxGroupNameBytes = 64
+
+    /// The uids of a command like `WHO <uid> [<uid> ...]`: one at least, `atMost` at most.
+    private static func userIDs(_ args: inout ArgumentScanner, atMost limit: Int, usage: String)
+        throws(GatewayError) -> [UserID]
+    {
+        var users: [UserID] = []
+        while let token = args.next() { users.append(try userID(token)) }
+        guard !users.isEmpty, users.count <= limit else { throw .usage(usage) }
+        return users
+    }
 
     /// The one argument of a command like `JOINGROUP <gid>`.
     private static func single(_ args: inout ArgumentScanner, usage: String) throws(GatewayError) -> String {

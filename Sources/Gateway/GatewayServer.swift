@@ -83,13 +83,11 @@ public final class GatewayServer: Service {
     public func run() async throws {
         await readiness()
         let maxLine = configuration.maxLineBytes
-        let idleTimeout = TimeAmount(configuration.idleTimeout)
         try await listener.startAccepting { channel in
             channel.eventLoop.makeCompletedFuture {
                 let writer = self.registry.makeWriter(for: channel)
+                try channel.pipeline.syncOperations.addHandlers(self.idleHandlers(writer: writer))
                 try channel.pipeline.syncOperations.addHandlers(
-                    IdleStateHandler(readTimeout: idleTimeout),
-                    IdleConnectionCloser(writer: writer),
                     ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
                     self.makeConnectionHandler(for: channel, writer: writer))
             }
@@ -125,6 +123,11 @@ public final class GatewayServer: Service {
         return ConnectionHandler(inbox: inbox, greeting: greeting, opened: opened)
     }
 
+    /// What closes a connection that sent nothing for the idle timeout, first in its pipeline.
+    private func idleHandlers(writer: ConnectionWriter) -> [any ChannelHandler] {
+        [IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)), IdleConnectionCloser(writer: writer)]
+    }
+
     private var greeting: String { "+OK welcome to mpim \(configuration.gatewayID)" }
 
     /// A connection's session and inbox, and what to do once it is open.
@@ -157,10 +160,8 @@ public final class GatewayServer: Service {
     package func adopt(_ channel: any Channel) async throws -> AdoptedConnection {
         let writer = registry.makeWriter(for: channel)
         let (inbox, opened) = makeInbox(for: channel, writer: writer)
-        let idleTimeout = TimeAmount(configuration.idleTimeout)
         try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandlers(
-                [IdleStateHandler(readTimeout: idleTimeout), IdleConnectionCloser(writer: writer)], position: .first)
+            try channel.pipeline.syncOperations.addHandlers(self.idleHandlers(writer: writer), position: .first)
         }.get()
         opened()
         writer.write(greeting)

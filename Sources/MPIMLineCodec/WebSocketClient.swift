@@ -130,17 +130,7 @@ public final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var bytes = unwrapOutboundIn(data)
-        var last: EventLoopFuture<Void>?
-        while let newline = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let line = bytes.readSlice(length: newline - bytes.readerIndex)!
-            bytes.moveReaderIndex(forwardBy: 1)
-            last = context.write(wrapOutboundOut(masked(.text, line)))
-        }
-        if bytes.readableBytes > 0 { last = context.write(wrapOutboundOut(masked(.text, bytes))) }
-        if let promise {
-            if let last { last.cascade(to: promise) } else { promise.succeed() }
-        }
+        WebSocketLineFrames.write(unwrapOutboundIn(data), masked: true, to: context, promise: promise)
     }
 
     /// Writes one frame as it is, after what was written before (on the
@@ -155,6 +145,32 @@ public final class WebSocketClientLines: ChannelDuplexHandler, Sendable {
 
     private func masked(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WebSocketFrame {
         WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+    }
+}
+
+/// The line protocol over WebSocket, one line per text frame: how a run of
+/// `line\n` lines, as written to a TCP peer, leaves as frames. The server's
+/// and the clients' outbound handlers both write through it.
+public enum WebSocketLineFrames {
+    /// Writes each line of `lines` (a last one without its newline too) as
+    /// one text frame, masked as a client's must be when `masked`, through
+    /// `context` to the frame encoder; `promise` completes with the last write.
+    public static func write(_ lines: ByteBuffer, masked: Bool, to context: ChannelHandlerContext,
+                             promise: EventLoopPromise<Void>?) {
+        var lines = lines
+        var last: EventLoopFuture<Void>?
+        func frame(_ line: ByteBuffer) {
+            last = context.write(NIOAny(WebSocketFrame(
+                fin: true, opcode: .text, maskKey: masked ? .random() : nil, data: line)))
+        }
+        while let newline = lines.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            frame(lines.readSlice(length: newline - lines.readerIndex)!)
+            lines.moveReaderIndex(forwardBy: 1)
+        }
+        if lines.readableBytes > 0 { frame(lines) }
+        if let promise {
+            if let last { last.cascade(to: promise) } else { promise.succeed() }
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import MPIMLineCodec
 import NIOCore
 import NIOWebSocket
 
@@ -14,20 +15,7 @@ final class WebSocketLines: ChannelOutboundHandler, Sendable {
     typealias OutboundOut = WebSocketFrame
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var lines = unwrapOutboundIn(data)
-        var last: EventLoopFuture<Void>?
-        while let newline = lines.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - lines.readerIndex
-            let line = lines.readSlice(length: length)!
-            lines.moveReaderIndex(forwardBy: 1)
-            last = context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: line)))
-        }
-        if lines.readableBytes > 0 {
-            last = context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: lines)))
-        }
-        if let promise {
-            if let last { last.cascade(to: promise) } else { promise.succeed() }
-        }
+        WebSocketLineFrames.write(unwrapOutboundIn(data), masked: false, to: context, promise: promise)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
