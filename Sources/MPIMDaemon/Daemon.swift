@@ -121,7 +121,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             }
         })
 
-    let operations = HTTPListenerService(server: OperationsServer(
+    let operations = HTTPListenerService(listener: "http", server: OperationsServer(
         reservation: listeners.http,
         routes: OperationsRoutes(
             backend: DaemonOperations(
@@ -131,12 +131,12 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         logger: moduleLogger("operations")))
 
     let web = listeners.web.map { reservation in
-        WebListener(
+        HTTPListenerService(listener: "web", server: WebListener(
             reservation: reservation,
             configuration: .init(
                 origins: OriginPolicy(allowed: configuration.webAllowedOrigins),
                 maxLineBytes: configuration.gateway.maxLineBytes),
-            gateway: gateway, logger: moduleLogger("web"))
+            gateway: gateway, logger: moduleLogger("web")))
     }
 
     let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))

@@ -61,16 +61,18 @@ struct Listeners {
     }
 }
 
-/// The operations server, a failure of Hummingbird's own bind named the way
-/// a start-up one is: `http listener 127.0.0.1:8080: address already in use`.
-struct HTTPListenerService: Service {
-    let server: OperationsServer
+/// A Hummingbird listener (operations, web), a failure of Hummingbird's own
+/// bind named the way a start-up one is: `http listener 127.0.0.1:8080:
+/// address already in use`.
+struct HTTPListenerService<Server: Service>: Service {
+    let listener: String
+    let server: Server
 
     func run() async throws {
         do {
             try await server.run()
-        } catch let error as OperationsServer.BindError {
-            throw ListenerError(listener: "http", address: Listeners.Address(host: error.host, port: error.port),
+        } catch let error as AddressReservation.BindError {
+            throw ListenerError(listener: listener, address: Listeners.Address(host: error.host, port: error.port),
                                 cause: error.cause)
         }
     }

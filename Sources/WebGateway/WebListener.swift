@@ -60,7 +60,7 @@ public struct WebListener: Service {
             await Self.serve(inbound, on: context.requestContext.channel, gateway: gateway, logger: logger)
         }
         let host = reservation.host
-        var application = Application(
+        try await reservation.serve(
             router: router,
             // No server pings: the idle timeout ends a silent client, as on TCP,
             // and a timer per socket would cost every idle session memory.
@@ -70,13 +70,10 @@ public struct WebListener: Service {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: router,
                 configuration: .init(ws: .init(maxFrameSize: configuration.maxLineBytes + 65536, autoPing: .disabled))),
-            configuration: .init(address: .hostname(host, port: reservation.port)),
-            onServerRunning: { channel in
-                logger.info("web listening on \(host):\(channel.localAddress?.port ?? 0) (client at /, socket at /ws)")
-            },
-            logger: Self.quieted(logger))
-        application.beforeServerStarts { [reservation] in await reservation.release() }
-        try await application.run()
+            logger: logger
+        ) { port in
+            logger.info("web listening on \(host):\(port) (client at /, socket at /ws)")
+        }
     }
 
     /// Runs one socket: the gateway takes the channel on, and each message
@@ -123,10 +120,4 @@ public struct WebListener: Service {
         connection.closed()
     }
 
-    /// Hummingbird's logger: ours at notice or above (its info lines repeat ours).
-    private static func quieted(_ logger: Logger) -> Logger {
-        var quieted = logger
-        quieted.logLevel = max(logger.logLevel, .notice)
-        return quieted
-    }
 }

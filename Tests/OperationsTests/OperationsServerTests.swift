@@ -38,7 +38,7 @@ struct OperationsServerTests {
         do {
             try await server.run()
             Issue.record("run() returned although the port was taken")
-        } catch let error as OperationsServer.BindError {
+        } catch let error as AddressReservation.BindError {
             #expect(error.host == "127.0.0.1" && error.port == reservation.port)
             #expect((error.cause as? IOError)?.errnoCode == EADDRINUSE, "\(error.cause)")
         }
