@@ -151,21 +151,22 @@ public final class GatewayServer: Service {
     }
 
     /// Takes on a connection another transport accepted (the web
-    /// listener's WebSocket), once its channel carries lines as byte
-    /// buffers outbound, each ended by a newline. It gets what a TCP
-    /// connection gets: the greeting, a session, the idle timeout, the
-    /// rate limit, the slow-consumer kick, and a kick at shutdown. Call on
-    /// any thread; the transport hands each received line (and the end) to
-    /// the returned connection.
-    package func adopt(_ channel: any Channel) async throws -> AdoptedConnection {
+    /// listener's WebSocket). It gets what a TCP connection gets: the
+    /// greeting, a session, the idle timeout, the rate limit, the
+    /// slow-consumer kick, and a kick at shutdown. `transport` makes the
+    /// handler that ends the channel's pipeline: it turns the gateway's
+    /// writes (byte buffers of `line\n` runs) into its own framing and hands
+    /// each message received, and the end, to the connection it is given.
+    /// Call on the channel's event loop.
+    package func adopt(_ channel: any Channel, transport: (AdoptedConnection) -> any ChannelHandler) throws {
+        channel.eventLoop.preconditionInEventLoop()
         let writer = registry.makeWriter(for: channel)
         let (inbox, opened) = makeInbox(for: channel, writer: writer)
-        try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandlers(self.idleHandlers(writer: writer), position: .first)
-        }.get()
+        let connection = AdoptedConnection(inbox: inbox, maxLineBytes: configuration.maxLineBytes)
+        try channel.pipeline.syncOperations.addHandlers(idleHandlers(writer: writer), position: .first)
+        try channel.pipeline.syncOperations.addHandler(transport(connection))
         opened()
         writer.write(greeting)
-        return AdoptedConnection(inbox: inbox, maxLineBytes: configuration.maxLineBytes)
     }
 
     /// `127.0.0.1:51234`, `[::1]:51234`: shorter than NIO's description.

@@ -82,6 +82,63 @@ struct WebSocketTests {
         }
     }
 
+    @Test("pings are answered with their payload; a message in fragments, a ping between them, is one line")
+    func pingsAndFragments() async throws {
+        try await withCluster { cluster in
+            let port = try #require(await cluster.daemons[0].webPort())
+            let socket = try await FrameClient.connect(port: port)
+            #expect(try await socket.next().hasPrefix("text +OK welcome to mpim"))
+            try await socket.send(.client(.ping, "are you there"))
+            #expect(try await socket.next() == "pong are you there")
+            try await socket.send(.client(.text, "PI", fin: false))
+            try await socket.send(.client(.ping, "between"))
+            try await socket.send(.client(.continuation, "N", fin: false))
+            try await socket.send(.client(.continuation, "G"))
+            #expect(try await socket.next() == "pong between")
+            #expect(try await socket.next() == "text +OK pong")
+            socket.close()
+        }
+    }
+
+    @Test("a client's close is answered with a close; a frame the protocol forbids closes the socket with 1002")
+    func closes() async throws {
+        try await withCluster { cluster in
+            let port = try #require(await cluster.daemons[0].webPort())
+            let leaving = try await FrameClient.connect(port: port)
+            _ = try await leaving.next()
+            try await leaving.send(.clientClose(.normalClosure))
+            #expect(try await leaving.next() == "close 1000")
+            try await leaving.waitClosed()
+
+            let forbidden: [(String, [WebSocketFrame])] = [
+                ("an unmasked frame", [.client(.text, "PING", masked: false)]),
+                ("a continuation of nothing", [.client(.continuation, "PING")]),
+                ("a new message inside another", [.client(.text, "PI", fin: false), .client(.text, "PING")]),
+            ]
+            for (what, frames) in forbidden {
+                let socket = try await FrameClient.connect(port: port)
+                _ = try await socket.next()
+                for frame in frames { try await socket.send(frame) }
+                #expect(try await socket.next() == "close 1002", "\(what)")
+                try await socket.waitClosed()
+            }
+            // None of it disturbed the listener.
+            let browser = try await cluster.webClient()
+            #expect(try await browser.cmd("PING") == "+OK pong")
+        }
+    }
+
+    @Test("an upgrade anywhere but /ws is refused")
+    func otherPaths() async throws {
+        try await withCluster { cluster in
+            let port = try #require(await cluster.daemons[0].webPort())
+            await #expect(throws: WebSocketRefused.self) {
+                _ = try await LineClient.connectWebSocket(port: port, path: "/chat")
+            }
+            #expect(try await LineClient.connectWebSocket(port: port).cmd("PING") == "+OK pong")
+        }
+    }
+
     @Test("a page from another origin may not open a socket; the listener's own origin and a configured one may")
     func origins() async throws {
         var config = DaemonConfig()
