@@ -124,6 +124,13 @@ start_daemon bench-a
 gw1=$daemon_port gw1_pid=$daemon_pid web1=$daemon_web_port
 start_daemon bench-b
 gw2=$daemon_port gw2_pid=$daemon_pid
+# The idle rows measure the memory connections add, so each runs on a daemon
+# of its own that served nothing before: memory an earlier row freed would be
+# reused and hide what the connections cost.
+start_daemon bench-idle-tcp
+idle_tcp=$daemon_port idle_tcp_pid=$daemon_pid
+start_daemon bench-idle-ws
+idle_web=$daemon_web_port idle_web_pid=$daemon_pid
 
 # run_row <kind> <label> <mpim-bench arguments…>: runs one row, keeps its key=value
 # line, and the command as the docs show it (ports and pids by name).
@@ -142,6 +149,10 @@ run_row() {
             @GW1_PID) actual+=("$gw1_pid"); shown+=('$GW1_PID') ;;
             @GW2_PID) actual+=("$gw2_pid"); shown+=('$GW2_PID') ;;
             @REDIS_PID) actual+=("$redis_pid"); shown+=('$REDIS_PID') ;;
+            @IDLE_GW) actual+=("$idle_tcp"); shown+=('$IDLE_GW') ;;
+            @IDLE_GW_PID) actual+=("$idle_tcp_pid"); shown+=('$IDLE_GW_PID') ;;
+            @IDLE_WEB) actual+=("$idle_web"); shown+=('$IDLE_WEB') ;;
+            @IDLE_WEB_PID) actual+=("$idle_web_pid"); shown+=('$IDLE_WEB_PID') ;;
             *) actual+=("$arg"); shown+=("$arg") ;;
         esac
     done
@@ -191,9 +202,9 @@ run_row ping "mpim-bench PING -> redis-server" \
 run_row ping "mpim-bench PING -> mpimd" \
     send --ping-only --port @GW1 --pairs 64 --window 16 "${timing[@]}" --server-pid @GW1_PID
 run_row connect "$idle_connections idle logged-in connections" \
-    connect --port @GW1 --connections "$idle_connections" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
+    connect --port @IDLE_GW --connections "$idle_connections" --seconds 3 --server-pid @IDLE_GW_PID --server-pid @REDIS_PID
 run_row connect "$idle_sockets idle logged-in WebSocket sessions" \
-    connect --ws --port @WEB1 --connections "$idle_sockets" --seconds 3 --server-pid @GW1_PID --server-pid @REDIS_PID
+    connect --ws --port @IDLE_WEB --connections "$idle_sockets" --seconds 3 --server-pid @IDLE_WEB_PID --server-pid @REDIS_PID
 
 
 # --- The results section -------------------------------------------------------
@@ -312,7 +323,7 @@ END {
     print ""
     print "### Commands"
     print ""
-    print "`$GW1`, `$GW2` are the two gateways, `$REDIS` the Redis port, `$…_PID` their pids."
+    print "`$GW1`, `$GW2` are the two gateways (`$WEB1` the web listener of the first), `$REDIS` the Redis port, `$IDLE_GW` and `$IDLE_WEB` two more daemons that serve only the idle rows (each starts fresh, so memory an earlier row freed does not hide what idle connections cost), `$…_PID` their pids."
     print ""
     print "```sh"
     for (i = 1; i <= n; i++) print command[i]

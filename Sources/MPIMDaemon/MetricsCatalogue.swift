@@ -46,8 +46,8 @@ public enum MetricsCatalogue {
         // Messaging
         .init(name: "mpim_messages_acknowledged_total", kind: .counter,
               help: "SEND (direct) and SENDGROUP (group) answered +OK."),
-        .init(name: "mpim_sqlite_write_duration_seconds", kind: .histogram,
-              help: "One group-committed transaction of messages."),
+        .init(name: "mpim_store_write_duration_seconds", kind: .histogram,
+              help: "One group-committed transaction of messages (SQLite or PostgreSQL)."),
         // Presence
         .init(name: "mpim_deliveries_total", kind: .counter,
               help: "Pushes handed to a local session, recipients sent to other gateways, messages returned by PULL."),

@@ -34,7 +34,7 @@ public final class MessageWriter: Sendable {
             let refusals = directory.refusals(for: messages)
             let accepted = refusals.isEmpty ? messages : messages.indices.compactMap { refusals[$0] == nil ? messages[$0] : nil }
             let started = ContinuousClock.now
-            defer { MessagingMetrics.sqliteWrite.record(duration: .now - started) }
+            defer { MessagingMetrics.storeWrite.record(duration: .now - started) }
             let stored: [Result<StoredMessage, MPIMError>]
             do {
                 stored = try store.store(accepted, receipts: receipts)

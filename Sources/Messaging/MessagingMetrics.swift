@@ -6,10 +6,10 @@ enum MessagingMetrics {
     static let groupAcknowledged = Counter(label: "mpim_messages_acknowledged_total", dimensions: [("kind", "group")])
     static let pulled = Counter(label: "mpim_deliveries_total", dimensions: [("path", "pull")])
     /// One group-committed transaction of messages.
-    static let sqliteWrite = Timer(label: "mpim_sqlite_write_duration_seconds")
+    static let storeWrite = Timer(label: "mpim_store_write_duration_seconds")
 
     /// Makes every series now, so /metrics shows them at 0 before the first message.
     static func prepare() {
-        _ = (directAcknowledged, groupAcknowledged, pulled, sqliteWrite)
+        _ = (directAcknowledged, groupAcknowledged, pulled, storeWrite)
     }
 }

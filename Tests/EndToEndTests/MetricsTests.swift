@@ -35,7 +35,7 @@ struct MetricsTests {
                 ("mpim_login_lockouts_total", [:]), ("mpim_rate_limited_lines_total", [:]),
                 ("mpim_pushes_written_total", [:]), ("mpim_slow_consumer_kicks_total", [:]),
                 ("mpim_command_duration_seconds_count", ["command": "SEND"]),
-                ("mpim_sqlite_write_duration_seconds_count", [:]),
+                ("mpim_store_write_duration_seconds_count", [:]),
             ]
             known += ["unknown_command", "invalid_utf8", "line_too_long"].map { ("mpim_rejected_lines_total", ["reason": $0]) }
             known += ["auth_failed", "auth_locked"].map { ("mpim_login_failures_total", ["reason": $0]) }

@@ -27,7 +27,7 @@ struct OperationsTests {
             #expect(after[#"mpim_redis_up{connection="queue"}"#] == 1)
             #expect(after["process_resident_memory_bytes"] > 1_000_000)
             #expect(after["process_open_fds"] > 5)
-            #expect(moved("mpim_sqlite_write_duration_seconds_count") >= 1)
+            #expect(moved("mpim_store_write_duration_seconds_count") >= 1)
         }
     }
 
