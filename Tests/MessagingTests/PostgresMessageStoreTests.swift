@@ -16,13 +16,13 @@ struct PostgresMessageStoreTests {
         let batches = 40
         let done = FinishedWriters()
         let writers = [first, second].enumerated().map { index, store in
-            Task.detached {
+            Task {
                 var ids: [MessageID] = []
                 for batch in 0..<batches {
                     let outgoing = (0..<(1 + batch % 7)).map {
                         OutgoingMessage(sender: UserID(10 + index), recipient: 2, text: "\(index).\(batch).\($0)")
                     }
-                    ids += try store.store(outgoing, receipts: []).map { try $0.get().message.id }
+                    ids += try await store.storedMessages(outgoing).map(\.message.id)
                 }
                 done.count.withLock { $0 += 1 }
                 return ids

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TestSupport
 import Logging
@@ -47,11 +48,18 @@ func temporaryStore(_ backend: StoreBackend) async throws
 }
 
 extension MessageStore {
-    /// `store` off the test's task: it blocks its thread until the commit.
+    /// `store` on a thread of its own, as the message writer calls it: it
+    /// blocks its thread until the commit. Never on a thread of Swift
+    /// concurrency's pool: the PostgreSQL store's query runs there, and
+    /// blocked threads of a small pool would leave it none.
     func storeMessages(_ batch: [OutgoingMessage], receipts: [MailboxReceipt] = []) async throws
         -> [Result<StoredMessage, MPIMError>]
     {
-        try await Task.detached { try self.store(batch, receipts: receipts) }.value
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.store(batch, receipts: receipts) })
+            }
+        }
     }
 
     /// Stores the batch and expects every message to be accepted.
