@@ -6,7 +6,9 @@
 # test checks against, for the system /usr/bin/python3); and, for
 # scripts/browser-test.py, Debian's headless-capable Chromium, its
 # chromedriver (/usr/bin/chromedriver) and selenium for /usr/bin/python3
-# (python3-selenium: Debian's python is externally managed, so no pip here).
+# (python3-selenium: Debian's python is externally managed, so no pip here);
+# and PostgreSQL's server and tools, for the PostgreSQL store backend's
+# tests and scripts/postgres-server.sh.
 set -euo pipefail
 
 missing=()
@@ -20,6 +22,7 @@ command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -1,0 +1,135 @@
+import Logging
+import MPIMCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// The PostgreSQL database every service's store keeps its own tables in:
+/// the pool, the schema's migrations, and the time limits of every call.
+///
+/// Several daemons may share one database: migrations run under an advisory
+/// lock, and each store serializes what must be serialized cluster-wide.
+public final class PostgresDatabase: Service, Sendable {
+    public let configuration: PostgresConfiguration
+    /// The pool the stores query through (only inside `run`/`runBlocking`,
+    /// which bound each call by the statement timeout).
+    private let client: PostgresClient
+    /// The pool's own `run()`, started by `open` so that migrations and
+    /// queries work before the service group starts.
+    private let clientTask: Task<Void, Never>
+    private let logger: Logger
+
+    /// How long the migrations may take at start, all together.
+    static let migrationTimeout: Duration = .seconds(60)
+
+    private init(configuration: PostgresConfiguration, client: PostgresClient, clientTask: Task<Void, Never>,
+                 logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.clientTask = clientTask
+        self.logger = logger
+    }
+
+    /// Connects (within `connectTimeout`), brings the schema up to date;
+    /// errors are clear and never print the password.
+    public static func open(_ configuration: PostgresConfiguration, schema: PostgresSchema, logger: Logger)
+        async throws -> PostgresDatabase
+    {
+        let url = configuration.redactedURL
+        let clientConfiguration: PostgresClient.Configuration
+        let connectionConfiguration: PostgresConnection.Configuration
+        do {
+            clientConfiguration = try configuration.clientConfiguration()
+            connectionConfiguration = try configuration.connectionConfiguration()
+        } catch {
+            throw PostgresOpenError(url: url, reason: error.description)
+        }
+        // The first connection is made here, not by the pool: the pool retries
+        // a failed connection quietly, and its reason (refused, bad password,
+        // no such database) would never reach the operator.
+        let connection: PostgresConnection
+        do {
+            connection = try await withDeadline(configuration.connectTimeout) {
+                try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+            }
+        } catch {
+            throw PostgresOpenError(url: url, reason: PostgresFailure.describe(error))
+        }
+        do {
+            try await withDeadline(migrationTimeout) {
+                try await PostgresMigrator.migrate(connection, to: schema, logger: logger)
+            }
+        } catch let refusal as UnknownPostgresSchemaError {
+            try? await connection.close()
+            throw PostgresOpenError(url: url, reason: refusal.description)
+        } catch {
+            try? await connection.close()
+            throw PostgresOpenError(url: url, reason: "migrating the schema failed: \(PostgresFailure.describe(error))")
+        }
+        try? await connection.close()
+
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let database = PostgresDatabase(
+            configuration: configuration, client: client, clientTask: Task { await client.run() }, logger: logger)
+        do {
+            try await database.healthProbe()
+        } catch {
+            await database.close()
+            throw PostgresOpenError(url: url, reason: PostgresFailure.describe(error))
+        }
+        logger.info("PostgreSQL database open", metadata: ["url": "\(url)"])
+        return database
+    }
+
+    /// Keeps the pool until graceful shutdown (or cancellation), then closes it.
+    public func run() async throws {
+        try await withTaskCancellationHandler {
+            try? await gracefulShutdown()
+            await close()
+        } onCancel: {
+            clientTask.cancel()
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Closes the pool: its connections end, and later calls fail.
+    public func close() async {
+        clientTask.cancel()
+        await clientTask.value
+    }
+
+    /// A cheap round trip, for /healthz: throws when the database does not answer within the statement timeout.
+    public func healthProbe() async throws {
+        try await withDeadline(configuration.statementTimeout) { [client] in
+            try await client.query("SELECT 1").collect()
+        }
+    }
+
+    /// Runs one store call's queries within the statement timeout. Domain
+    /// errors (`MPIMError`) pass through; anything else is logged with
+    /// `what` failed and becomes `.internal("store unavailable")`, the one
+    /// reason clients see (as the SQLite stores do).
+    public func run<T: Sendable>(
+        _ what: String, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws(MPIMError) -> T {
+        do {
+            return try await withDeadline(configuration.statementTimeout) { [client] in try await body(client) }
+        } catch let error as MPIMError {
+            throw error
+        } catch {
+            logger.error("\(what) failed", metadata: ["error": "\(PostgresFailure.describe(error))"])
+            throw .internal("store unavailable")
+        }
+    }
+
+    /// Runs `body` as `run` does, blocking the calling thread until it is
+    /// done or the statement timeout has passed: for the message writer's
+    /// own thread only. Failures are thrown as `PostgresQueryError` (the
+    /// writer logs them and answers `store unavailable`).
+    public func runBlocking<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws -> T {
+        do {
+            return try waitBlocking(configuration.statementTimeout) { [client] in try await body(client) }
+        } catch {
+            throw PostgresQueryError(description: PostgresFailure.describe(error))
+        }
+    }
+}
