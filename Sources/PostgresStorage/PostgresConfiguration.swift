@@ -59,6 +59,11 @@ extension PostgresConfiguration {
         return configuration
     }
 
+    /// Throws the reason `url` is not a PostgreSQL URL this client can use.
+    public static func validate(url: String) throws(PostgresURLError) {
+        _ = try PostgresURL(url)
+    }
+
     /// The URL with its password replaced, for messages and logs.
     public var redactedURL: String {
         (try? PostgresURL(url).redacted) ?? "(an invalid PostgreSQL URL)"
