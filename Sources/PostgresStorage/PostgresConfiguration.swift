@@ -15,6 +15,11 @@ public struct PostgresConfiguration: Sendable {
     /// then too, since a cut network link never answers at all.
     public var statementTimeout: Duration
 
+    /// How long the caller waits: the statement timeout, and a moment for
+    /// the server's own timeout answer to arrive, so that a server that
+    /// answers is never taken for one that cannot be reached.
+    var callerTimeout: Duration { statementTimeout + .milliseconds(250) }
+
     public init(url: String, poolSize: Int = 8, connectTimeout: Duration = .seconds(5),
                 statementTimeout: Duration = .seconds(5)) {
         self.url = url

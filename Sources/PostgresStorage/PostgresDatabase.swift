@@ -16,6 +16,7 @@ public final class PostgresDatabase: Service, Sendable {
     /// The pool's own `run()`, started by `open` so that migrations and
     /// queries work before the service group starts.
     private let clientTask: Task<Void, Never>
+    private let reachability = Reachability()
     private let logger: Logger
 
     /// How long the migrations may take at start, all together.
@@ -99,9 +100,7 @@ public final class PostgresDatabase: Service, Sendable {
 
     /// A cheap round trip, for /healthz: throws when the database does not answer within the statement timeout.
     public func healthProbe() async throws {
-        try await withDeadline(configuration.statementTimeout) { [client] in
-            try await client.query("SELECT 1").collect()
-        }
+        try await bounded { client in try await client.query("SELECT 1").collect() }
     }
 
     /// Runs one store call's queries within the statement timeout. Domain
@@ -112,9 +111,11 @@ public final class PostgresDatabase: Service, Sendable {
         _ what: String, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws(MPIMError) -> T {
         do {
-            return try await withDeadline(configuration.statementTimeout) { [client] in try await body(client) }
+            return try await bounded(body)
         } catch let error as MPIMError {
             throw error
+        } catch is ServerUnreachable {
+            throw .internal("store unavailable")
         } catch {
             logger.error("\(what) failed", metadata: ["error": "\(PostgresFailure.describe(error))"])
             throw .internal("store unavailable")
@@ -126,10 +127,47 @@ public final class PostgresDatabase: Service, Sendable {
     /// own thread only. Failures are thrown as `PostgresQueryError` (the
     /// writer logs them and answers `store unavailable`).
     public func runBlocking<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws -> T {
+        guard reachability.admits() else { throw PostgresQueryError(description: ServerUnreachable().description) }
         do {
-            return try waitBlocking(configuration.statementTimeout) { [client] in try await body(client) }
+            let result = try waitBlocking(configuration.callerTimeout) { [client] in try await body(client) }
+            answered()
+            return result
         } catch {
+            failed(error)
             throw PostgresQueryError(description: PostgresFailure.describe(error))
         }
     }
+
+    /// `body` within the statement timeout, or at once `ServerUnreachable`
+    /// while the server is known not to answer (`Reachability`).
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        guard reachability.admits() else { throw ServerUnreachable() }
+        do {
+            let result = try await withDeadline(configuration.callerTimeout) { [client] in try await body(client) }
+            answered()
+            return result
+        } catch {
+            failed(error)
+            throw error
+        }
+    }
+
+    private func answered() {
+        if reachability.answered() { logger.notice("PostgreSQL answers again") }
+    }
+
+    private func failed(_ error: any Error) {
+        if !PostgresFailure.isUnreachable(error) {
+            answered()
+        } else if reachability.unreachable() {
+            logger.warning("PostgreSQL unreachable; store calls fail at once until it answers again", metadata: [
+                "error": "\(PostgresFailure.describe(error))",
+            ])
+        }
+    }
+}
+
+/// A call not sent: the server did not answer the calls before it.
+struct ServerUnreachable: Error, CustomStringConvertible {
+    var description: String { "PostgreSQL unreachable (the calls before did not get an answer)" }
 }

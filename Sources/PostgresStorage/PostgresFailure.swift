@@ -19,6 +19,16 @@ enum PostgresFailure {
     }
 }
 
+extension PostgresFailure {
+    /// Whether the error says the server could not be reached (no answer in
+    /// time, no connection), rather than that it answered with an error.
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if error is DeadlineExceeded { return true }
+        guard let error = error as? PSQLError else { return false }
+        return [.connectionError, .serverClosedConnection, .uncleanShutdown].contains(error.code)
+    }
+}
+
 extension Error {
     /// Whether PostgreSQL refused a row because a unique index holds its key already.
     public var isUniqueViolation: Bool {

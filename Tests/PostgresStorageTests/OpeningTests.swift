@@ -73,17 +73,37 @@ struct OpeningTests {
             schema: PostgresSchema([]), logger: Logger(label: "test"))
         try await database.healthProbe()
         await server.stop()
-        for _ in 0..<2 {  // the pool's connection is gone; then no new one can be made
+        for attempt in 0..<3 {
+            // The pool's connection is gone, and no new one can be made; after
+            // the first call found that, the next fail at once.
             let started = ContinuousClock.now
             await #expect(throws: MPIMError.internal("store unavailable")) {
                 try await database.run("probe", logger: Logger(label: "test")) { client in
                     try await client.query("SELECT 1").collect().count
                 }
             }
-            #expect(ContinuousClock.now - started < .milliseconds(1500))
+            let took = ContinuousClock.now - started
+            #expect(took < (attempt == 0 ? .milliseconds(1500) : .milliseconds(100)), "attempt \(attempt): \(took)")
         }
         await #expect(throws: (any Error).self) { try await database.healthProbe() }
         await database.close()
+    }
+
+    @Test("once the server did not answer, calls fail at once; after a moment one call tries, and an answer lets all through")
+    func reachability() async throws {
+        let reachability = Reachability(retryAfter: .milliseconds(200))
+        #expect(reachability.admits())
+        #expect(reachability.unreachable())
+        #expect(!reachability.admits())
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(reachability.admits())
+        #expect(!reachability.admits(), "one call at a time tries")
+        #expect(!reachability.unreachable(), "it was not reachable before")
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(reachability.admits())
+        #expect(reachability.answered())
+        #expect(reachability.admits() && reachability.admits())
+        #expect(!reachability.answered())
     }
 }
 
