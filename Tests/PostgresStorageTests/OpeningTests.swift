@@ -83,7 +83,9 @@ struct OpeningTests {
                 }
             }
             let took = ContinuousClock.now - started
-            #expect(took < (attempt == 0 ? .milliseconds(1500) : .milliseconds(100)), "attempt \(attempt): \(took)")
+            // The first call waits out the caller's timeout (statement + 0.25 s);
+            // the bounds leave a loaded CI machine room to schedule.
+            #expect(took < (attempt == 0 ? .milliseconds(2250) : .milliseconds(500)), "attempt \(attempt): \(took)")
         }
         await #expect(throws: (any Error).self) { try await database.healthProbe() }
         await database.close()
