@@ -84,6 +84,10 @@ public protocol MessageStore: Sendable {
     /// Runs on the message writer's own thread and may block it until the
     /// commit; never called from Swift concurrency or an event loop.
     func store(_ batch: [OutgoingMessage], receipts: [MailboxReceipt]) throws -> [Result<StoredMessage, MPIMError>]
+    /// Whether `store` mostly waits on a server's answer (a round trip per
+    /// batch) rather than working: the writer then runs a batch's
+    /// completions on a thread of their own, overlapping the next batch.
+    var storeWaitsOnServer: Bool { get }
     /// Acknowledges messages for a user: they count as delivered. Returns
     /// how many of the ids are messages addressed to that user, or pushed to
     /// one of their sessions in ack mode.
@@ -114,4 +118,8 @@ public protocol MessageStore: Sendable {
     /// still owed them stays owed to PULL, and SYNC keeps returning the
     /// messages of their time in it. Nothing happens if they were not in it.
     func endMembership(of user: UserID, in group: GroupID) async throws(MPIMError)
+}
+
+extension MessageStore {
+    public var storeWaitsOnServer: Bool { false }
 }

@@ -9,7 +9,9 @@ import WorkQueues
 ///
 /// The writes run on the writer's own thread, which the store blocks, and so
 /// do the completions: a committed message is pushed and answered from
-/// there, with no hop through Swift concurrency in between. Before a batch's
+/// there, with no hop through Swift concurrency in between. For a store that
+/// waits on a server (PostgreSQL) the completions run on a second thread,
+/// in order, while the writer waits for the next batch's answer. Before a batch's
 /// transaction, its messages to recipients not known yet are checked with
 /// the services that own them (`RecipientDirectory`).
 public final class MessageWriter: Sendable {
@@ -21,8 +23,10 @@ public final class MessageWriter: Sendable {
     /// Output per write: the message's outcome, nil for a receipt.
     private let queue: BatchingThread<Write, Result<StoredMessage, MPIMError>?>
 
-    public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 1024) {
-        queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch) { writes in
+    public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 4096) {
+        let completions: BatchingThread<Write, Result<StoredMessage, MPIMError>?>.Completions =
+            store.storeWaitsOnServer ? .ownThread("mpim-completer") : .inline
+        queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch, completions: completions) { writes in
             var messages: [OutgoingMessage] = []
             var receipts: [MailboxReceipt] = []
             for write in writes {
@@ -58,8 +62,8 @@ public final class MessageWriter: Sendable {
     }
 
     /// Queues a message; `completion` gets its outcome on the writer's thread
-    /// once its batch is committed, in the order messages were queued. It
-    /// must not block.
+    /// (or its completer's) once its batch is committed, in the order
+    /// messages were queued. It must not block.
     func store(_ message: OutgoingMessage, completion: @escaping @Sendable (Result<StoredMessage, MPIMError>) -> Void) {
         queue.submit(.store(message)) { result in
             switch result {

@@ -14,6 +14,9 @@ struct MessageBatch {
     private var receiptUsers: [Int64] = []
     private var receiptMessages: [Int64] = []
     private var receiptStates: [Int16] = []
+    private var receiptGroups: [Int64] = []
+    /// What each message says, for the rows answered without it.
+    private var texts: [String] = []
     private let storedAt: UnixMillis
 
     init(_ batch: [OutgoingMessage], receipts: [MailboxReceipt], at storedAt: UnixMillis) {
@@ -29,12 +32,14 @@ struct MessageBatch {
                 groups.append(group)
             }
             bodies.append(ByteBuffer(string: message.text))
+            texts.append(message.text)
             clientIDs.append(message.clientID ?? "")
         }
         for receipt in receipts {
             receiptUsers.append(receipt.user)
             receiptMessages.append(receipt.message)
             receiptStates.append(Int16(receipt.state.rawValue))
+            receiptGroups.append(receipt.group ?? 0)
         }
     }
 
@@ -45,6 +50,7 @@ struct MessageBatch {
         recipients = [0]
         groups = [0]
         bodies = [ByteBuffer(string: text)]
+        texts = [text]
         clientIDs = [""]
     }
 
@@ -52,31 +58,53 @@ struct MessageBatch {
         """
         SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
         FROM store_message_batch(\(senders), \(recipients), \(groups), \(bodies), \(clientIDs),
-                                 \(receiptUsers), \(receiptMessages), \(receiptStates), \(storedAt))
+                                 \(receiptUsers), \(receiptMessages), \(receiptStates), \(receiptGroups),
+                                 \(storedAt))
         """
     }
 
     typealias Row = (Int64, Int16, MessageID?, UserID?, UserID?, GroupID?, ByteBuffer?, UnixMillis?, [UserID]?)
 
-    /// The outcome of each message, in the batch's order.
-    static func outcomes(_ rows: [Row], count: Int) throws -> [Result<StoredMessage, MPIMError>] {
-        var outcomes = [Result<StoredMessage, MPIMError>?](repeating: nil, count: count)
-        for (ordinal, outcome, id, sender, recipient, group, body, createdAt, recipientsNow) in rows {
-            let index = Int(ordinal) - 1
-            guard outcomes.indices.contains(index) else { throw BatchAnswerError.unexpectedRow(ordinal) }
-            guard outcome != 2 else {
-                outcomes[index] = .failure(.notMember)
+    /// The outcome of each message, in the batch's order: the rows answer
+    /// the first id given out (ordinal 0) and each message not simply
+    /// stored; the others took the next ids in batch order.
+    func outcomes(_ rows: [Row]) throws -> [Result<StoredMessage, MPIMError>] {
+        var nextID: MessageID?
+        var answered = [Row?](repeating: nil, count: texts.count)
+        for row in rows {
+            let index = Int(row.0) - 1
+            if index == -1 {
+                nextID = row.2
                 continue
             }
-            guard let id, let sender, let body, let createdAt else { throw BatchAnswerError.unexpectedRow(ordinal) }
-            let message = MessageRow.chatMessage((id, sender, recipient, group, body, createdAt))
-            let isRepeat = outcome == 1
-            let addressed = isRepeat ? [] : group == nil ? [recipient ?? 0] : recipientsNow ?? []
-            outcomes[index] = .success(StoredMessage(message: message, recipients: addressed, isRepeat: isRepeat))
+            guard answered.indices.contains(index), answered[index] == nil else {
+                throw BatchAnswerError.unexpectedRow(row.0)
+            }
+            answered[index] = row
         }
-        return try outcomes.enumerated().map { index, outcome in
-            guard let outcome else { throw BatchAnswerError.missingRow(index + 1) }
-            return outcome
+        guard var nextID else { throw BatchAnswerError.missingRow(0) }
+        return try answered.enumerated().map { index, row -> Result<StoredMessage, MPIMError> in
+            if let (ordinal, outcome, id, sender, recipient, group, body, createdAt, recipientsNow) = row {
+                switch outcome {
+                case 2:
+                    return .failure(.notMember)
+                case 1:
+                    guard let id, let sender, let body, let createdAt else { throw BatchAnswerError.unexpectedRow(ordinal) }
+                    let message = MessageRow.chatMessage((id, sender, recipient, group, body, createdAt))
+                    return .success(StoredMessage(message: message, recipients: [], isRepeat: true))
+                default:
+                    guard id == nextID, let group else { throw BatchAnswerError.unexpectedRow(ordinal) }
+                    nextID += 1
+                    let message = ChatMessage(id: id!, sender: senders[index], conversation: .group(group),
+                                              text: texts[index], timestamp: storedAt)
+                    return .success(StoredMessage(message: message, recipients: recipientsNow ?? [], isRepeat: false))
+                }
+            }
+            guard groups[index] == 0 else { throw BatchAnswerError.missingRow(index + 1) }
+            defer { nextID += 1 }
+            let message = ChatMessage(id: nextID, sender: senders[index], conversation: .direct(recipients[index]),
+                                      text: texts[index], timestamp: storedAt)
+            return .success(StoredMessage(message: message, recipients: [recipients[index]], isRepeat: false))
         }
     }
 }

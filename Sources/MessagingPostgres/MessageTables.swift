@@ -2,16 +2,17 @@ import PostgresStorage
 
 /// The message service's tables on PostgreSQL.
 ///
-/// Unlike the SQLite file, where every index page a commit touches is a
-/// page written (and so delivery is kept as cursors, `DeliveryCursors`),
-/// PostgreSQL writes rows of many messages into one WAL record per page and
-/// flushes WAL once per commit: here each recipient of a message gets a
-/// `mailbox` row, inserted in one statement per batch, and what a user is
-/// owed, was pushed or has acknowledged is that row's state. The contract
-/// (`MessageStore`) is the same.
+/// A message is stored once. What a user is owed of the 1:1 messages sent
+/// to them is a cursor and the rows below it (`DirectCursors`), as in the
+/// SQLite store. Each member of a group gets a `mailbox` row per group
+/// message, inserted in one statement per batch, whose state says whether
+/// it is owed, was pushed or was acknowledged: PostgreSQL writes rows of
+/// many messages into one WAL record per page, so these rows cost a batch
+/// little where each index page was a page written in SQLite
+/// (`DeliveryCursors` there). The contract (`MessageStore`) is the same.
 public enum MessageTables {
     /// As of schema v1.
-    public static let v1 = PostgresSchema.statements(
+    public static let v1 = PostgresSchema.statements([
         // The text's UTF-8 bytes: PostgreSQL's text cannot hold a NUL, and a
         // message's text is kept byte for byte. A 1:1 message has a
         // recipient, a group message a group, a notice neither. Ids come
@@ -37,7 +38,7 @@ public enum MessageTables {
             last_id bigint NOT NULL)
         """,
         "INSERT INTO message_counter (last_id) VALUES (0)",
-        // What each message is to each user it concerns. state: 0 owed (PULL
+        // What each group message is to each member. state: 0 owed (PULL
         // returns it), 1 pushed to a session in ack mode and not acknowledged
         // (PULL returns it, login pushes it again), 2 delivered. addressed:
         // the message was sent to the user (SYNC returns it); false for a
@@ -67,9 +68,8 @@ public enum MessageTables {
             created_at bigint NOT NULL,
             PRIMARY KEY (sender_id, client_id))
         """,
-        "CREATE INDEX client_message_on_created_at ON client_message (created_at)",
-        StoreMessageBatch.v1
-    )
+        "CREATE INDEX client_message_on_created_at ON client_message (created_at)"
+    ] + DirectCursors.v1 + [StoreMessageBatch.v1])
 
     /// The schema of messaging's tables alone, for a store's own tests.
     public static let schema = PostgresSchema([.init("v1", steps: [v1])])

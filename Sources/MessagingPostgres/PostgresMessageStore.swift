@@ -14,6 +14,9 @@ public struct PostgresMessageStore: MessageStore {
         self.logger = logger
     }
 
+    /// A round trip per batch: the writer overlaps completions with it.
+    public var storeWaitsOnServer: Bool { true }
+
     /// One call of `store_message_batch`: one round trip and one transaction,
     /// committed when this returns. Blocks the writer's thread meanwhile, for
     /// at most the statement timeout.
@@ -25,73 +28,65 @@ public struct PostgresMessageStore: MessageStore {
         let rows = try database.runBlocking { client in
             try await client.query(call.query).decode(MessageBatch.Row.self).collect()
         }
-        return try MessageBatch.outcomes(rows, count: batch.count)
+        return try call.outcomes(rows)
     }
 
     public func storeNotice(_ text: String) async throws(MPIMError) -> ChatMessage {
         try await database.run("store notice", logger: logger) { client in
-            let rows = try await client.query(MessageBatch(notice: text, at: .now()).query)
-                .decode(MessageBatch.Row.self).collect()
-            return try MessageBatch.outcomes(rows, count: 1)[0].get().message
+            let call = MessageBatch(notice: text, at: .now())
+            let rows = try await client.query(call.query).decode(MessageBatch.Row.self).collect()
+            return try call.outcomes(rows)[0].get().message
         }
     }
 
     /// Acknowledges messages for a user: they count as delivered. Returns
-    /// how many of the ids have a mailbox row of the user: addressed to
-    /// them, or pushed to one of their sessions in ack mode.
+    /// how many of the ids are messages sent to them, or pushed to one of
+    /// their sessions in ack mode (`acknowledge_messages`).
     public func acknowledge(_ messages: [MessageID], of user: UserID) async throws(MPIMError) -> Int {
         try await database.run("ack", logger: logger) { client in
-            let count = try await client.query("""
-                WITH hit AS (
-                    SELECT message_id, state FROM mailbox WHERE user_id = \(user) AND message_id = ANY(\(messages))
-                    ORDER BY message_id FOR UPDATE),
-                acked AS (
-                    UPDATE mailbox SET state = \(Int16(MailboxState.delivered.rawValue)) FROM hit
-                    WHERE mailbox.user_id = \(user) AND mailbox.message_id = hit.message_id
-                      AND hit.state < \(Int16(MailboxState.delivered.rawValue)))
-                SELECT count(*) FROM hit
-                """).collect()[0].decode(Int64.self)
-            return Int(count)
+            Int(try await client.query("SELECT acknowledge_messages(\(user), \(messages))")
+                .collect()[0].decode(Int64.self))
         }
     }
 
     /// Takes up to `limit` of the messages PULL owes the user (never pushed,
     /// or awaiting an ack), oldest first, and marks them delivered in the
-    /// same statement.
+    /// same transaction (`take_inbox`).
     public func takeInbox(of user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         try await database.run("pull", logger: logger) { client in
-            try await client.messages("""
-                WITH taken AS (
-                    SELECT message_id FROM mailbox
-                    WHERE user_id = \(user) AND state < \(Int16(MailboxState.delivered.rawValue))
-                    ORDER BY message_id LIMIT \(limit) FOR UPDATE),
-                marked AS (
-                    UPDATE mailbox SET state = \(Int16(MailboxState.delivered.rawValue)) FROM taken
-                    WHERE mailbox.user_id = \(user) AND mailbox.message_id = taken.message_id)
-                SELECT \(unescaped: MessageRow.columns) FROM message JOIN taken ON message.id = taken.message_id
-                ORDER BY id
-                """)
+            try await client.messages("SELECT \(unescaped: MessageRow.columns) FROM take_inbox(\(user), \(Int32(limit)))")
         }
     }
 
+    /// Group messages by their mailbox rows, 1:1 messages by `direct_owed`.
     public func awaitingAck(of user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         try await database.run("unacknowledged", logger: logger) { client in
             try await client.messages("""
-                SELECT \(unescaped: MessageRow.columns) FROM message JOIN mailbox ON message.id = mailbox.message_id
-                WHERE mailbox.user_id = \(user) AND mailbox.state = \(Int16(MailboxState.awaitingAck.rawValue))
-                ORDER BY mailbox.message_id LIMIT \(limit)
+                SELECT \(unescaped: MessageRow.columns) FROM message
+                WHERE id IN (SELECT message_id FROM mailbox
+                             WHERE user_id = \(user) AND state = \(Int16(MailboxState.awaitingAck.rawValue))
+                             UNION ALL
+                             SELECT message_id FROM direct_owed
+                             WHERE user_id = \(user) AND state = \(Int16(MailboxState.awaitingAck.rawValue)))
+                ORDER BY id LIMIT \(limit)
                 """)
         }
     }
 
     /// Every message addressed to the user with an id above `after`, oldest
-    /// first, whatever its delivery state (SYNC: each device keeps its own cursor).
+    /// first, whatever its delivery state (SYNC: each device keeps its own
+    /// cursor): group messages by their mailbox rows, 1:1 messages by recipient.
     public func mailbox(of user: UserID, after: MessageID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         try await database.run("sync", logger: logger) { client in
             try await client.messages("""
-                SELECT \(unescaped: MessageRow.columns) FROM message JOIN mailbox ON message.id = mailbox.message_id
-                WHERE mailbox.user_id = \(user) AND mailbox.addressed AND mailbox.message_id > \(after)
-                ORDER BY mailbox.message_id LIMIT \(limit)
+                SELECT \(unescaped: MessageRow.columns) FROM message
+                WHERE id IN ((SELECT message_id FROM mailbox
+                              WHERE user_id = \(user) AND addressed AND message_id > \(after)
+                              ORDER BY message_id LIMIT \(limit))
+                             UNION ALL
+                             (SELECT id FROM message WHERE recipient_id = \(user) AND id > \(after)
+                              ORDER BY id LIMIT \(limit)))
+                ORDER BY id LIMIT \(limit)
                 """)
         }
     }

@@ -1,22 +1,29 @@
 /// `store_message_batch`, the server-side function that stores one batch of
-/// the message writer: the messages, their mailbox rows and client ids, and
-/// the batch's receipts, in one call and so one round trip and one
+/// the message writer: the messages, group messages' mailbox rows, client
+/// ids, and the batch's receipts, in one call and so one round trip and one
 /// transaction (the call's own: it runs outside any BEGIN, and returns after
 /// its COMMIT). Every step is one statement over the whole batch, never one
 /// per message.
 ///
 /// Arguments, one array element per message: senders, recipients (0: none),
 /// groups (0: none), text bytes, client ids ('' : none); per receipt: users,
-/// message ids, states; and the time the batch is stored at.
+/// message ids, states, groups (0: a 1:1 message); and the time the batch is
+/// stored at.
 ///
-/// A row per message, by ordinal (from 1): outcome 0 stored, 1 a repeat of
-/// the message stored before with that client id (its row), 2 refused (not
-/// a member of the group); a stored group message also lists its recipients.
+/// Answers one row with ordinal 0 whose id is the first id given out (the
+/// messages stored take ids from it up, in batch order), and a row only for
+/// a message (by ordinal, from 1) that is not simply stored: a repeat of the
+/// message stored before with its client id (outcome 1, the original's
+/// row), a refusal (outcome 2: not a member of the group), or a stored group
+/// message (outcome 0, with its recipients). The caller has the rest. A
+/// batch with no group message and no client id, the common case, is stored
+/// by one plain insert.
 enum StoreMessageBatch {
     static let v1 = """
         CREATE FUNCTION store_message_batch(
             senders bigint[], recipients bigint[], group_ids bigint[], bodies bytea[], client_ids text[],
-            receipt_users bigint[], receipt_messages bigint[], receipt_states smallint[], stored_at bigint)
+            receipt_users bigint[], receipt_messages bigint[], receipt_states smallint[], receipt_groups bigint[],
+            stored_at bigint)
         RETURNS TABLE (ordinal bigint, outcome smallint, id bigint, sender_id bigint, recipient_id bigint,
                        group_id bigint, body bytea, created_at bigint, recipients_now bigint[])
         LANGUAGE plpgsql AS $function$
@@ -34,92 +41,114 @@ enum StoreMessageBatch {
             -- statement here sees every batch committed before, so the client
             -- id check below is made against all of them.
             SELECT c.last_id + 1 INTO first_id FROM message_counter c FOR UPDATE;
+            RETURN QUERY SELECT 0::bigint, 0::smallint, first_id, NULL::bigint, NULL::bigint, NULL::bigint,
+                                NULL::bytea, NULL::bigint, NULL::bigint[];
 
-            RETURN QUERY
-            WITH input AS (
-                SELECT i.ordinal, i.sender, NULLIF(i.recipient, 0) AS recipient, NULLIF(i.grp, 0) AS grp, i.body,
-                       NULLIF(i.client_id, '') AS client_id
-                FROM unnest(senders, recipients, group_ids, bodies, client_ids)
-                     WITH ORDINALITY AS i(sender, recipient, grp, body, client_id, ordinal)
-            ),
-            -- Recipients at this moment: a busy group's members are read once.
-            members AS (
-                SELECT r.group_id AS grp, array_agg(r.user_id ORDER BY r.user_id) AS users
-                FROM group_recipient r
-                WHERE r.group_id IN (SELECT input.grp FROM input)
-                GROUP BY r.group_id
-            ),
-            judged AS (
-                SELECT input.*, members.users,
-                       input.grp IS NULL OR COALESCE(input.sender = ANY (members.users), false) AS accepted,
-                       original.message_id AS original_id
-                FROM input
-                LEFT JOIN members ON members.grp = input.grp
-                LEFT JOIN client_message original
-                       ON original.sender_id = input.sender AND original.client_id = input.client_id
-            ),
-            -- As if stored one by one: the first accepted message of a
-            -- (sender, client id) in the batch is stored, and every later one
-            -- with that client id repeats it, accepted or not.
-            decided AS (
-                SELECT judged.*,
-                       CASE WHEN judged.original_id IS NOT NULL THEN 1
-                            WHEN judged.client_id IS NOT NULL AND first_accepted < judged.ordinal THEN 1
-                            WHEN NOT judged.accepted THEN 2
-                            ELSE 0 END AS decision
-                FROM (SELECT judged.*,
-                             min(judged.ordinal) FILTER (WHERE judged.accepted)
-                                 OVER (PARTITION BY judged.sender, judged.client_id) AS first_accepted
-                      FROM judged) judged
-            ),
-            numbered AS (
-                SELECT decided.*,
-                       first_id - 1 + count(*) FILTER (WHERE decided.decision = 0) OVER (ORDER BY decided.ordinal)
-                           AS new_id
-                FROM decided
-            ),
-            inserted AS (
+            IF NOT EXISTS (SELECT 1 FROM unnest(group_ids, client_ids) AS i(grp, client_id)
+                           WHERE i.grp <> 0 OR i.client_id <> '') THEN
                 INSERT INTO message (id, sender_id, recipient_id, group_id, body, created_at)
-                SELECT n.new_id, n.sender, n.recipient, n.grp, n.body, stored_at FROM numbered n WHERE n.decision = 0
-            ),
-            addressed AS (
-                INSERT INTO mailbox (user_id, message_id, state, addressed)
-                SELECT r.user_id, n.new_id, 0, true
-                FROM numbered n
-                CROSS JOIN LATERAL unnest(CASE WHEN n.grp IS NULL THEN ARRAY[n.recipient]
-                                               ELSE array_remove(n.users, n.sender) END) AS r(user_id)
-                WHERE n.decision = 0 AND r.user_id IS NOT NULL
-            ),
-            remembered AS (
-                INSERT INTO client_message (sender_id, client_id, message_id, created_at)
-                SELECT n.sender, n.client_id, n.new_id, stored_at FROM numbered n
-                WHERE n.decision = 0 AND n.client_id IS NOT NULL
-            )
-            SELECT n.ordinal, 0::smallint, n.new_id, n.sender, n.recipient, n.grp, n.body, stored_at,
-                   CASE WHEN n.grp IS NOT NULL THEN array_remove(n.users, n.sender) END
-            FROM numbered n WHERE n.decision = 0
-            UNION ALL
-            SELECT n.ordinal, 1::smallint, m.id, m.sender_id, m.recipient_id, m.group_id, m.body, m.created_at, NULL
-            FROM numbered n JOIN message m ON m.id = n.original_id
-            UNION ALL
-            SELECT n.ordinal, 1::smallint, f.new_id, f.sender, f.recipient, f.grp, f.body, stored_at, NULL
-            FROM numbered n JOIN numbered f ON f.ordinal = n.first_accepted
-            WHERE n.decision = 1 AND n.original_id IS NULL
-            UNION ALL
-            SELECT n.ordinal, 2::smallint, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM numbered n WHERE n.decision = 2;
+                SELECT first_id - 1 + i.ordinal, i.sender, NULLIF(i.recipient, 0), NULL, i.body, stored_at
+                FROM unnest(senders, recipients, bodies) WITH ORDINALITY AS i(sender, recipient, body, ordinal);
+                newest_id := CASE WHEN cardinality(senders) > 0 THEN first_id - 1 + cardinality(senders) END;
+            ELSE
+                RETURN QUERY
+                WITH input AS (
+                    SELECT i.ordinal, i.sender, NULLIF(i.recipient, 0) AS recipient, NULLIF(i.grp, 0) AS grp, i.body,
+                           NULLIF(i.client_id, '') AS client_id
+                    FROM unnest(senders, recipients, group_ids, bodies, client_ids)
+                         WITH ORDINALITY AS i(sender, recipient, grp, body, client_id, ordinal)
+                ),
+                -- Recipients at this moment: a busy group's members are read once.
+                members AS (
+                    SELECT r.group_id AS grp, array_agg(r.user_id ORDER BY r.user_id) AS users
+                    FROM group_recipient r
+                    WHERE r.group_id IN (SELECT input.grp FROM input)
+                    GROUP BY r.group_id
+                ),
+                judged AS (
+                    SELECT input.*, members.users,
+                           input.grp IS NULL OR COALESCE(input.sender = ANY (members.users), false) AS accepted,
+                           original.message_id AS original_id
+                    FROM input
+                    LEFT JOIN members ON members.grp = input.grp
+                    LEFT JOIN client_message original
+                           ON original.sender_id = input.sender AND original.client_id = input.client_id
+                ),
+                -- As if stored one by one: the first accepted message of a
+                -- (sender, client id) in the batch is stored, and every later
+                -- one with that client id repeats it, accepted or not.
+                decided AS (
+                    SELECT judged.*,
+                           CASE WHEN judged.original_id IS NOT NULL THEN 1
+                                WHEN judged.client_id IS NOT NULL AND first_accepted < judged.ordinal THEN 1
+                                WHEN NOT judged.accepted THEN 2
+                                ELSE 0 END AS decision
+                    FROM (SELECT judged.*,
+                                 min(judged.ordinal) FILTER (WHERE judged.accepted)
+                                     OVER (PARTITION BY judged.sender, judged.client_id) AS first_accepted
+                          FROM judged) judged
+                ),
+                numbered AS (
+                    SELECT decided.*,
+                           first_id - 1 + count(*) FILTER (WHERE decided.decision = 0) OVER (ORDER BY decided.ordinal)
+                               AS new_id
+                    FROM decided
+                ),
+                inserted AS (
+                    INSERT INTO message (id, sender_id, recipient_id, group_id, body, created_at)
+                    SELECT n.new_id, n.sender, n.recipient, n.grp, n.body, stored_at FROM numbered n
+                    WHERE n.decision = 0
+                ),
+                -- A 1:1 message needs no row: it is owed past its recipient's
+                -- cursor (`record_direct_receipts`).
+                addressed AS (
+                    INSERT INTO mailbox (user_id, message_id, state, addressed)
+                    SELECT r.user_id, n.new_id, 0, true
+                    FROM numbered n CROSS JOIN LATERAL unnest(array_remove(n.users, n.sender)) AS r(user_id)
+                    WHERE n.decision = 0 AND n.grp IS NOT NULL
+                ),
+                remembered AS (
+                    INSERT INTO client_message (sender_id, client_id, message_id, created_at)
+                    SELECT n.sender, n.client_id, n.new_id, stored_at FROM numbered n
+                    WHERE n.decision = 0 AND n.client_id IS NOT NULL
+                )
+                SELECT n.ordinal, 0::smallint, n.new_id, n.sender, n.recipient, n.grp, NULL, stored_at,
+                       array_remove(n.users, n.sender)
+                FROM numbered n WHERE n.decision = 0 AND n.grp IS NOT NULL
+                UNION ALL
+                SELECT n.ordinal, 1::smallint, m.id, m.sender_id, m.recipient_id, m.group_id, m.body, m.created_at,
+                       NULL
+                FROM numbered n JOIN message m ON m.id = n.original_id
+                UNION ALL
+                SELECT n.ordinal, 1::smallint, f.new_id, f.sender, f.recipient, f.grp, f.body, stored_at, NULL
+                FROM numbered n JOIN numbered f ON f.ordinal = n.first_accepted
+                WHERE n.decision = 1 AND n.original_id IS NULL
+                UNION ALL
+                SELECT n.ordinal, 2::smallint, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+                FROM numbered n WHERE n.decision = 2;
 
-            SELECT max(m.id) INTO newest_id FROM message m WHERE m.id >= first_id;
+                SELECT max(m.id) INTO newest_id FROM message m WHERE m.id >= first_id;
+            END IF;
             IF newest_id IS NOT NULL THEN
                 UPDATE message_counter SET last_id = newest_id;
             END IF;
 
-            -- Receipts: the strongest state per (user, message) wins, and a
-            -- state never moves back. Rows are locked in key order, as PULL
-            -- and ACK lock them, so concurrent writers cannot deadlock.
+            -- Receipts of 1:1 messages move cursors, locked first (see
+            -- `record_direct_receipts`); then those of group messages: the
+            -- strongest state per (user, message) wins, and a state never
+            -- moves back. Rows are locked in key order, as PULL and ACK lock
+            -- them, so concurrent writers cannot deadlock.
+            IF cardinality(receipt_users) = 0 THEN RETURN; END IF;
+            PERFORM record_direct_receipts(
+                ARRAY(SELECT r.u FROM unnest(receipt_users, receipt_groups) AS r(u, g) WHERE g = 0),
+                ARRAY(SELECT r.m FROM unnest(receipt_messages, receipt_groups) AS r(m, g) WHERE g = 0),
+                ARRAY(SELECT r.s FROM unnest(receipt_states, receipt_groups) AS r(s, g) WHERE g = 0));
+            IF NOT EXISTS (SELECT 1 FROM unnest(receipt_groups) AS r(g) WHERE g <> 0) THEN RETURN; END IF;
             WITH strongest AS (
                 SELECT r.user_id, r.message_id, max(r.state) AS state
-                FROM unnest(receipt_users, receipt_messages, receipt_states) AS r(user_id, message_id, state)
+                FROM unnest(receipt_users, receipt_messages, receipt_states, receipt_groups)
+                     AS r(user_id, message_id, state, group_id)
+                WHERE r.group_id <> 0
                 GROUP BY r.user_id, r.message_id
             ),
             locked AS (
@@ -136,7 +165,9 @@ enum StoreMessageBatch {
             -- ack mode is not addressed to them, and has no row yet.
             INSERT INTO mailbox (user_id, message_id, state, addressed)
             SELECT r.user_id, r.message_id, 1, false
-            FROM unnest(receipt_users, receipt_messages, receipt_states) AS r(user_id, message_id, state)
+            FROM unnest(receipt_users, receipt_messages, receipt_states, receipt_groups)
+                 AS r(user_id, message_id, state, group_id)
+            WHERE r.group_id <> 0
             GROUP BY r.user_id, r.message_id
             HAVING max(r.state) = 1
             ORDER BY r.user_id, r.message_id

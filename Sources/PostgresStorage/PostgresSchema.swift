@@ -34,6 +34,10 @@ public struct PostgresSchema: Sendable {
     /// A step made of fixed SQL statements, run in order: the DDL an owner
     /// writes (no values from outside, so nothing to bind).
     public static func statements(_ statements: String...) -> Step {
+        self.statements(statements)
+    }
+
+    public static func statements(_ statements: [String]) -> Step {
         { connection, logger in
             for sql in statements {
                 try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)

@@ -12,9 +12,22 @@ import Foundation
 ///
 /// Items that can wait (`enqueueLazily`) do not wake the thread: they go with
 /// the next batch, or after `lazyDelay` at the latest, or at a `flush()`.
+///
+/// When the work mostly waits on a server (a round trip per batch), the
+/// completions can run on a second thread instead (`Completions.ownThread`),
+/// still in order: a batch's completions then overlap the next batch's
+/// wait, at the cost of one thread wake-up per batch.
 public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     public typealias Operation = @Sendable ([Item]) throws -> [Output]
     public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
+
+    /// Where completions run.
+    public enum Completions: Sendable {
+        /// On the batching thread, before the next batch starts.
+        case inline
+        /// On a thread of their own, named so.
+        case ownThread(String)
+    }
 
     private struct Entry: Sendable {
         var item: Item
@@ -42,12 +55,18 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     ///   - maxBatch: the most items passed to one call of `operation`.
     ///   - lazyDelay: the longest a lazily enqueued item waits for company.
     ///   - operation: processes a batch and returns one output per item, in order.
+    ///   - completions: where completions run.
     public init(name: String, maxBatch: Int = 512, lazyDelay: Duration = .milliseconds(25),
-                operation: @escaping Operation) {
+                completions: Completions = .inline, operation: @escaping Operation) {
+        let completer: SerialThread? = switch completions {
+        case .inline: nil
+        case .ownThread(let name): SerialThread(name: name)
+        }
         let thread = Thread { [state] in
             // Set from inside: set before `start()`, the name did not reach the OS thread here.
             Thread.current.name = name
-            Self.run(state, maxBatch: maxBatch, lazyDelay: lazyDelay, operation: operation)
+            Self.run(state, maxBatch: maxBatch, lazyDelay: lazyDelay, completer: completer, operation: operation)
+            completer?.stop()
         }
         thread.start()
     }
@@ -115,7 +134,10 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
         }
     }
 
-    private static func run(_ state: ConditionLock<State>, maxBatch: Int, lazyDelay: Duration, operation: Operation) {
+    private static func run(
+        _ state: ConditionLock<State>, maxBatch: Int, lazyDelay: Duration, completer: SerialThread?,
+        operation: Operation
+    ) {
         while true {
             // Empty only once stopping and drained: the thread ends.
             let batch = state.wait { state -> ConditionLock<State>.WaitStep<[Entry]> in
@@ -141,12 +163,15 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
             if case .success(let outputs) = outcome {
                 precondition(outputs.count == batch.count, "BatchingThread operation must return one output per item")
             }
-            for (index, entry) in batch.enumerated() {
-                guard let completion = entry.completion else { continue }
-                completion(outcome.map { $0[index] })
+            let complete: @Sendable () -> Void = {
+                for (index, entry) in batch.enumerated() {
+                    guard let completion = entry.completion else { continue }
+                    completion(outcome.map { $0[index] })
+                }
+                let released = state.withLock { $0.flushes.finish(batch.count) }
+                released.forEach { $0.resume() }
             }
-            let released = state.withLock { $0.flushes.finish(batch.count) }
-            released.forEach { $0.resume() }
+            if let completer { completer.run(complete) } else { complete() }
         }
     }
 }

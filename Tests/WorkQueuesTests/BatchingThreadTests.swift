@@ -56,6 +56,37 @@ struct BatchingThreadTests {
         #expect(sizes.allSatisfy { $0 <= 16 })
     }
 
+    @Test("completions on a thread of their own: in submission order, off the batching thread, overlapping the next batch; flush waits for them")
+    func completionsOnOwnThread() async throws {
+        let batchingThread = Mutex<String?>(nil)
+        let overlapped = Mutex(false)
+        let completing = Mutex(false)
+        let thread = BatchingThread<Int, Int>(name: "test-batcher", maxBatch: 8, completions: .ownThread("test-completer")) {
+            items in
+            batchingThread.withLock { $0 = Thread.current.name }
+            if completing.withLock({ $0 }) { overlapped.withLock { $0 = true } }
+            usleep(2000)
+            return items
+        }
+        defer { thread.stop() }
+        let names = Mutex<Set<String>>([])
+        let seen = Mutex<[Int]>([])
+        for item in 0..<200 {
+            thread.submit(item) { result in
+                completing.withLock { $0 = true }
+                names.withLock { _ = $0.insert(Thread.current.name ?? "?") }
+                seen.withLock { $0.append(try! result.get()) }
+                usleep(500)
+                completing.withLock { $0 = false }
+            }
+        }
+        await thread.flush()
+        #expect(seen.withLock { $0 } == Array(0..<200), "every completion ran before flush returned, in order")
+        #expect(names.withLock { $0 } == ["test-completer"])
+        #expect(batchingThread.withLock { $0 } == "test-batcher")
+        #expect(overlapped.withLock { $0 }, "a batch ran while completions of an earlier one were running")
+    }
+
     @Test("a failed batch fails every caller in it")
     func failure() async {
         struct Boom: Error {}
