@@ -11,10 +11,10 @@ struct MessageBatch {
     private var groups: [Int64] = []
     private var bodies: [ByteBuffer] = []
     private var clientIDs: [String] = []
-    private var receiptUsers: [Int64] = []
-    private var receiptMessages: [Int64] = []
-    private var receiptStates: [Int16] = []
-    private var receiptGroups: [Int64] = []
+    /// No group message and no client id: the function stores it by one insert.
+    private var plain = true
+    private var direct = Receipts()
+    private var inGroups = Receipts()
     /// What each message says, for the rows answered without it.
     private var texts: [String] = []
     private let storedAt: UnixMillis
@@ -30,16 +30,15 @@ struct MessageBatch {
             case .group(let group):
                 recipients.append(0)
                 groups.append(group)
+                plain = false
             }
             bodies.append(ByteBuffer(string: message.text))
             texts.append(message.text)
             clientIDs.append(message.clientID ?? "")
+            if message.clientID != nil { plain = false }
         }
         for receipt in receipts {
-            receiptUsers.append(receipt.user)
-            receiptMessages.append(receipt.message)
-            receiptStates.append(Int16(receipt.state.rawValue))
-            receiptGroups.append(receipt.group ?? 0)
+            if receipt.group == nil { direct.append(receipt) } else { inGroups.append(receipt) }
         }
     }
 
@@ -58,8 +57,8 @@ struct MessageBatch {
         """
         SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
         FROM store_message_batch(\(senders), \(recipients), \(groups), \(bodies), \(clientIDs),
-                                 \(receiptUsers), \(receiptMessages), \(receiptStates), \(receiptGroups),
-                                 \(storedAt))
+                                 \(plain), \(direct.users), \(direct.messages), \(direct.states),
+                                 \(inGroups.users), \(inGroups.messages), \(inGroups.states), \(storedAt))
         """
     }
 
@@ -82,6 +81,7 @@ struct MessageBatch {
             }
             answered[index] = row
         }
+        guard !texts.isEmpty else { return [] }
         guard var nextID else { throw BatchAnswerError.missingRow(0) }
         return try answered.enumerated().map { index, row -> Result<StoredMessage, MPIMError> in
             if let (ordinal, outcome, id, sender, recipient, group, body, createdAt, recipientsNow) = row {
@@ -106,6 +106,19 @@ struct MessageBatch {
                                       text: texts[index], timestamp: storedAt)
             return .success(StoredMessage(message: message, recipients: [recipients[index]], isRepeat: false))
         }
+    }
+}
+
+/// Receipts as the function's arrays.
+private struct Receipts {
+    var users: [Int64] = []
+    var messages: [Int64] = []
+    var states: [Int16] = []
+
+    mutating func append(_ receipt: MailboxReceipt) {
+        users.append(receipt.user)
+        messages.append(receipt.message)
+        states.append(Int16(receipt.state.rawValue))
     }
 }
 

@@ -25,9 +25,7 @@ public struct PostgresMessageStore: MessageStore {
     {
         guard !batch.isEmpty || !receipts.isEmpty else { return [] }
         let call = MessageBatch(batch, receipts: receipts, at: .now())
-        let rows = try database.runBlocking { client in
-            try await client.query(call.query).decode(MessageBatch.Row.self).collect()
-        }
+        let rows = try database.runBlocking(call.query).map { try $0.decode(MessageBatch.Row.self) }
         return try call.outcomes(rows)
     }
 

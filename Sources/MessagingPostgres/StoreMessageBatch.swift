@@ -6,9 +6,10 @@
 /// per message.
 ///
 /// Arguments, one array element per message: senders, recipients (0: none),
-/// groups (0: none), text bytes, client ids ('' : none); per receipt: users,
-/// message ids, states, groups (0: a 1:1 message); and the time the batch is
-/// stored at.
+/// groups (0: none), text bytes, client ids ('' : none); whether the batch
+/// is plain (no group message, no client id); per receipt of a 1:1 message,
+/// then of a group message: users, message ids, states; and the time the
+/// batch is stored at.
 ///
 /// Answers one row with ordinal 0 whose id is the first id given out (the
 /// messages stored take ids from it up, in batch order), and a row only for
@@ -16,13 +17,14 @@
 /// message stored before with its client id (outcome 1, the original's
 /// row), a refusal (outcome 2: not a member of the group), or a stored group
 /// message (outcome 0, with its recipients). The caller has the rest. A
-/// batch with no group message and no client id, the common case, is stored
-/// by one plain insert.
+/// plain batch, the common case, is stored by one insert.
 enum StoreMessageBatch {
     static let v1 = """
         CREATE FUNCTION store_message_batch(
             senders bigint[], recipients bigint[], group_ids bigint[], bodies bytea[], client_ids text[],
-            receipt_users bigint[], receipt_messages bigint[], receipt_states smallint[], receipt_groups bigint[],
+            plain boolean,
+            direct_users bigint[], direct_messages bigint[], direct_states smallint[],
+            group_users bigint[], group_messages bigint[], group_states smallint[],
             stored_at bigint)
         RETURNS TABLE (ordinal bigint, outcome smallint, id bigint, sender_id bigint, recipient_id bigint,
                        group_id bigint, body bytea, created_at bigint, recipients_now bigint[])
@@ -32,25 +34,25 @@ enum StoreMessageBatch {
             first_id bigint;
             newest_id bigint;
         BEGIN
-            -- Every batch of every daemon sharing this database locks the
-            -- counter row first and holds it to its COMMIT (a row lock is
-            -- released only after the commit is visible). So batches take ids
-            -- and commit one after another, cluster-wide: SYNC reads
-            -- id > cursor, and a lower id committed after a higher one would
-            -- be skipped by a reader that had seen the higher one. Each later
-            -- statement here sees every batch committed before, so the client
-            -- id check below is made against all of them.
-            SELECT c.last_id + 1 INTO first_id FROM message_counter c FOR UPDATE;
-            RETURN QUERY SELECT 0::bigint, 0::smallint, first_id, NULL::bigint, NULL::bigint, NULL::bigint,
-                                NULL::bytea, NULL::bigint, NULL::bigint[];
-
-            IF NOT EXISTS (SELECT 1 FROM unnest(group_ids, client_ids) AS i(grp, client_id)
-                           WHERE i.grp <> 0 OR i.client_id <> '') THEN
+            -- Every batch of every daemon sharing this database that stores
+            -- messages locks the counter row first and holds it to its COMMIT
+            -- (a row lock is released only after the commit is visible). So
+            -- batches take ids and commit one after another, cluster-wide:
+            -- SYNC reads id > cursor, and a lower id committed after a higher
+            -- one would be skipped by a reader that had seen the higher one.
+            -- Each later statement here sees every batch committed before, so
+            -- the client id check below is made against all of them.
+            IF cardinality(senders) = 0 THEN
+                NULL;
+            ELSIF plain THEN
+                -- No group message and no client id: every message is stored.
+                UPDATE message_counter c SET last_id = c.last_id + cardinality(senders)
+                RETURNING c.last_id - cardinality(senders) + 1 INTO first_id;
                 INSERT INTO message (id, sender_id, recipient_id, group_id, body, created_at)
                 SELECT first_id - 1 + i.ordinal, i.sender, NULLIF(i.recipient, 0), NULL, i.body, stored_at
                 FROM unnest(senders, recipients, bodies) WITH ORDINALITY AS i(sender, recipient, body, ordinal);
-                newest_id := CASE WHEN cardinality(senders) > 0 THEN first_id - 1 + cardinality(senders) END;
             ELSE
+                SELECT c.last_id + 1 INTO first_id FROM message_counter c FOR UPDATE;
                 RETURN QUERY
                 WITH input AS (
                     SELECT i.ordinal, i.sender, NULLIF(i.recipient, 0) AS recipient, NULLIF(i.grp, 0) AS grp, i.body,
@@ -128,9 +130,13 @@ enum StoreMessageBatch {
                 FROM numbered n WHERE n.decision = 2;
 
                 SELECT max(m.id) INTO newest_id FROM message m WHERE m.id >= first_id;
+                IF newest_id IS NOT NULL THEN
+                    UPDATE message_counter SET last_id = newest_id;
+                END IF;
             END IF;
-            IF newest_id IS NOT NULL THEN
-                UPDATE message_counter SET last_id = newest_id;
+            IF first_id IS NOT NULL THEN
+                RETURN QUERY SELECT 0::bigint, 0::smallint, first_id, NULL::bigint, NULL::bigint, NULL::bigint,
+                                    NULL::bytea, NULL::bigint, NULL::bigint[];
             END IF;
 
             -- Receipts of 1:1 messages move cursors, locked first (see
@@ -138,17 +144,13 @@ enum StoreMessageBatch {
             -- strongest state per (user, message) wins, and a state never
             -- moves back. Rows are locked in key order, as PULL and ACK lock
             -- them, so concurrent writers cannot deadlock.
-            IF cardinality(receipt_users) = 0 THEN RETURN; END IF;
-            PERFORM record_direct_receipts(
-                ARRAY(SELECT r.u FROM unnest(receipt_users, receipt_groups) AS r(u, g) WHERE g = 0),
-                ARRAY(SELECT r.m FROM unnest(receipt_messages, receipt_groups) AS r(m, g) WHERE g = 0),
-                ARRAY(SELECT r.s FROM unnest(receipt_states, receipt_groups) AS r(s, g) WHERE g = 0));
-            IF NOT EXISTS (SELECT 1 FROM unnest(receipt_groups) AS r(g) WHERE g <> 0) THEN RETURN; END IF;
+            IF cardinality(direct_users) > 0 THEN
+                PERFORM record_direct_receipts(direct_users, direct_messages, direct_states);
+            END IF;
+            IF cardinality(group_users) = 0 THEN RETURN; END IF;
             WITH strongest AS (
                 SELECT r.user_id, r.message_id, max(r.state) AS state
-                FROM unnest(receipt_users, receipt_messages, receipt_states, receipt_groups)
-                     AS r(user_id, message_id, state, group_id)
-                WHERE r.group_id <> 0
+                FROM unnest(group_users, group_messages, group_states) AS r(user_id, message_id, state)
                 GROUP BY r.user_id, r.message_id
             ),
             locked AS (
@@ -165,9 +167,7 @@ enum StoreMessageBatch {
             -- ack mode is not addressed to them, and has no row yet.
             INSERT INTO mailbox (user_id, message_id, state, addressed)
             SELECT r.user_id, r.message_id, 1, false
-            FROM unnest(receipt_users, receipt_messages, receipt_states, receipt_groups)
-                 AS r(user_id, message_id, state, group_id)
-            WHERE r.group_id <> 0
+            FROM unnest(group_users, group_messages, group_states) AS r(user_id, message_id, state)
             GROUP BY r.user_id, r.message_id
             HAVING max(r.state) = 1
             ORDER BY r.user_id, r.message_id

@@ -26,26 +26,6 @@ func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable 
     }
 }
 
-/// Runs `body` as `withDeadline` does, blocking the calling thread until it
-/// is done: for a thread of its own that is allowed to block (the message
-/// writer's), never for Swift concurrency or an event loop.
-func waitBlocking<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<Result<T, any Error>?>(nil)
-    Task {
-        let outcome: Result<T, any Error>
-        do {
-            outcome = .success(try await withDeadline(timeout, body))
-        } catch {
-            outcome = .failure(error)
-        }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 /// The one outcome of a deadline race: whichever of the work and the timer
 /// finishes first resumes the caller, and cancels the other.
 private final class Outcome<T: Sendable>: Sendable {

@@ -16,6 +16,8 @@ public final class PostgresDatabase: Service, Sendable {
     /// The pool's own `run()`, started by `open` so that migrations and
     /// queries work before the service group starts.
     private let clientTask: Task<Void, Never>
+    /// The message writer's connection (`runBlocking`).
+    private let writer: WriterConnection
     private let reachability = Reachability()
     private let logger: Logger
 
@@ -23,10 +25,11 @@ public final class PostgresDatabase: Service, Sendable {
     static let migrationTimeout: Duration = .seconds(60)
 
     private init(configuration: PostgresConfiguration, client: PostgresClient, clientTask: Task<Void, Never>,
-                 logger: Logger) {
+                 writer: WriterConnection, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.clientTask = clientTask
+        self.writer = writer
         self.logger = logger
     }
 
@@ -70,7 +73,8 @@ public final class PostgresDatabase: Service, Sendable {
 
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let database = PostgresDatabase(
-            configuration: configuration, client: client, clientTask: Task { await client.run() }, logger: logger)
+            configuration: configuration, client: client, clientTask: Task { await client.run() },
+            writer: WriterConnection(configuration: connectionConfiguration, logger: logger), logger: logger)
         do {
             try await database.healthProbe()
         } catch {
@@ -96,6 +100,7 @@ public final class PostgresDatabase: Service, Sendable {
     public func close() async {
         clientTask.cancel()
         await clientTask.value
+        writer.close()
     }
 
     /// Whether the database takes a write, for /healthz: a round trip that
@@ -124,16 +129,17 @@ public final class PostgresDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `body` as `run` does, blocking the calling thread until it is
-    /// done or the statement timeout has passed: for the message writer's
-    /// own thread only. Failures are thrown as `PostgresQueryError` (the
-    /// writer logs them and answers `store unavailable`).
-    public func runBlocking<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) throws -> T {
+    /// Runs `query` on the message writer's own connection, blocking the
+    /// calling thread until its rows are in or the statement timeout has
+    /// passed: for the message writer's own thread only. Failures are thrown
+    /// as `PostgresQueryError` (the writer logs them and answers `store
+    /// unavailable`).
+    public func runBlocking(_ query: PostgresQuery) throws -> [PostgresRow] {
         guard reachability.admits() else { throw PostgresQueryError(description: ServerUnreachable().description) }
         do {
-            let result = try waitBlocking(configuration.callerTimeout) { [client] in try await body(client) }
+            let rows = try writer.query(query, timeout: configuration.callerTimeout)
             answered()
-            return result
+            return rows
         } catch {
             failed(error)
             throw PostgresQueryError(description: PostgresFailure.describe(error))
