@@ -88,6 +88,10 @@ public protocol MessageStore: Sendable {
     /// batch) rather than working: the writer then runs a batch's
     /// completions on a thread of their own, overlapping the next batch.
     var storeWaitsOnServer: Bool { get }
+    /// Whether receipts may be stored by a thread of their own, alongside
+    /// batches of messages (`store` with no messages), rather than riding
+    /// with the next batch.
+    var recordsReceiptsApart: Bool { get }
     /// Acknowledges messages for a user: they count as delivered. Returns
     /// how many of the ids are messages addressed to that user, or pushed to
     /// one of their sessions in ack mode.
@@ -122,4 +126,5 @@ public protocol MessageStore: Sendable {
 
 extension MessageStore {
     public var storeWaitsOnServer: Bool { false }
+    public var recordsReceiptsApart: Bool { false }
 }

@@ -9,11 +9,15 @@ import WorkQueues
 ///
 /// The writes run on the writer's own thread, which the store blocks, and so
 /// do the completions: a committed message is pushed and answered from
-/// there, with no hop through Swift concurrency in between. For a store that
-/// waits on a server (PostgreSQL) the completions run on a second thread,
-/// in order, while the writer waits for the next batch's answer. Before a batch's
+/// there, with no hop through Swift concurrency in between. Before a batch's
 /// transaction, its messages to recipients not known yet are checked with
 /// the services that own them (`RecipientDirectory`).
+///
+/// A store that waits on a server (PostgreSQL) is called differently: the
+/// completions run on a second thread, in order, while the writer waits for
+/// the next batch's answer; and receipts, which never wait on what batches
+/// of messages lock, go to a thread of their own (`mpim-receipts`) rather
+/// than lengthen every batch of messages.
 public final class MessageWriter: Sendable {
     enum Write: Sendable {
         case store(OutgoingMessage)
@@ -22,8 +26,23 @@ public final class MessageWriter: Sendable {
 
     /// Output per write: the message's outcome, nil for a receipt.
     private let queue: BatchingThread<Write, Result<StoredMessage, MPIMError>?>
+    /// Receipts, when the store records them apart from messages.
+    private let receipts: BatchingThread<MailboxReceipt, Void>?
 
     public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 4096) {
+        receipts = store.recordsReceiptsApart
+            ? BatchingThread(name: "mpim-receipts", maxBatch: maxBatch) { receipts in
+                do {
+                    _ = try store.store([], receipts: receipts)
+                } catch {
+                    logger.error("receipt write failed", metadata: [
+                        "receipts": "\(receipts.count)", "error": "\(error)",
+                    ])
+                    throw error
+                }
+                return receipts.map { _ in () }
+            }
+            : nil
         let completions: BatchingThread<Write, Result<StoredMessage, MPIMError>?>.Completions =
             store.storeWaitsOnServer ? .ownThread("mpim-completer") : .inline
         queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch, completions: completions) { writes in
@@ -73,22 +92,28 @@ public final class MessageWriter: Sendable {
         }
     }
 
-    /// Queues a receipt for a later batch: the next batch of messages, or
-    /// within 25 ms, or at the next `flush()` (a PULL or ACK), whichever
-    /// comes first. A receipt lost in a crash only means the message is
+    /// Queues a receipt for a later batch: the next batch of messages (on
+    /// the receipts' own thread: of receipts), or within 25 ms, or at the
+    /// next `flush()` (a PULL or ACK), whichever comes first. A receipt lost in a crash only means the message is
     /// pulled once more.
     func record(_ receipt: MailboxReceipt) {
-        queue.enqueueLazily(.receipt(receipt))
+        if let receipts {
+            receipts.enqueueLazily(receipt)
+        } else {
+            queue.enqueueLazily(.receipt(receipt))
+        }
     }
 
     /// Waits until everything queued so far is written.
     func flush() async {
         await queue.flush()
+        await receipts?.flush()
     }
 
-    /// Writes what is queued, then ends the writer's thread; later writes fail.
+    /// Writes what is queued, then ends the writer's threads; later writes fail.
     public func close() async {
-        await queue.flush()
+        await flush()
         queue.stop()
+        receipts?.stop()
     }
 }

@@ -17,6 +17,11 @@ public struct PostgresMessageStore: MessageStore {
     /// A round trip per batch: the writer overlaps completions with it.
     public var storeWaitsOnServer: Bool { true }
 
+    /// Receipts lock cursor and mailbox rows, never the counter row that
+    /// serializes batches of messages: a second writer thread, on a
+    /// connection of its own, records them alongside.
+    public var recordsReceiptsApart: Bool { true }
+
     /// One call of `store_message_batch`: one round trip and one transaction,
     /// committed when this returns. Blocks the writer's thread meanwhile, for
     /// at most the statement timeout.
@@ -25,7 +30,8 @@ public struct PostgresMessageStore: MessageStore {
     {
         guard !batch.isEmpty || !receipts.isEmpty else { return [] }
         let call = MessageBatch(batch, receipts: receipts, at: .now())
-        let rows = try database.runBlocking(call.query).map { try $0.decode(MessageBatch.Row.self) }
+        let lane: PostgresStorage.PostgresDatabase.WriterLane = batch.isEmpty ? .receipts : .messages
+        let rows = try database.runBlocking(call.query, lane: lane).map { try $0.decode(MessageBatch.Row.self) }
         return try call.outcomes(rows)
     }
 

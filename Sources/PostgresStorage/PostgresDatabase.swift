@@ -16,8 +16,9 @@ public final class PostgresDatabase: Service, Sendable {
     /// The pool's own `run()`, started by `open` so that migrations and
     /// queries work before the service group starts.
     private let clientTask: Task<Void, Never>
-    /// The message writer's connection (`runBlocking`).
-    private let writer: WriterConnection
+    /// The message writer's connections (`runBlocking`), one per lane.
+    private let messageWriter: WriterConnection
+    private let receiptWriter: WriterConnection
     private let reachability = Reachability()
     private let logger: Logger
 
@@ -25,11 +26,12 @@ public final class PostgresDatabase: Service, Sendable {
     static let migrationTimeout: Duration = .seconds(60)
 
     private init(configuration: PostgresConfiguration, client: PostgresClient, clientTask: Task<Void, Never>,
-                 writer: WriterConnection, logger: Logger) {
+                 writerConfiguration: PostgresConnection.Configuration, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.clientTask = clientTask
-        self.writer = writer
+        messageWriter = WriterConnection(configuration: writerConfiguration, logger: logger)
+        receiptWriter = WriterConnection(configuration: writerConfiguration, logger: logger)
         self.logger = logger
     }
 
@@ -74,7 +76,7 @@ public final class PostgresDatabase: Service, Sendable {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let database = PostgresDatabase(
             configuration: configuration, client: client, clientTask: Task { await client.run() },
-            writer: WriterConnection(configuration: connectionConfiguration, logger: logger), logger: logger)
+            writerConfiguration: connectionConfiguration, logger: logger)
         do {
             try await database.healthProbe()
         } catch {
@@ -100,7 +102,8 @@ public final class PostgresDatabase: Service, Sendable {
     public func close() async {
         clientTask.cancel()
         await clientTask.value
-        writer.close()
+        messageWriter.close()
+        receiptWriter.close()
     }
 
     /// Whether the database takes a write, for /healthz: a round trip that
@@ -129,13 +132,23 @@ public final class PostgresDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `query` on the message writer's own connection, blocking the
-    /// calling thread until its rows are in or the statement timeout has
-    /// passed: for the message writer's own thread only. Failures are thrown
+    /// A thread of the message writer; each has a connection of its own.
+    public enum WriterLane: Sendable {
+        case messages
+        case receipts
+    }
+
+    /// Runs `query` on the connection of the message writer's `lane`,
+    /// blocking the calling thread until its rows are in or the statement
+    /// timeout has passed: for that writer thread only. Failures are thrown
     /// as `PostgresQueryError` (the writer logs them and answers `store
     /// unavailable`).
-    public func runBlocking(_ query: PostgresQuery) throws -> [PostgresRow] {
+    public func runBlocking(_ query: PostgresQuery, lane: WriterLane) throws -> [PostgresRow] {
         guard reachability.admits() else { throw PostgresQueryError(description: ServerUnreachable().description) }
+        let writer = switch lane {
+        case .messages: messageWriter
+        case .receipts: receiptWriter
+        }
         do {
             let rows = try writer.query(query, timeout: configuration.callerTimeout)
             answered()
