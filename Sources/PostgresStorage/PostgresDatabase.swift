@@ -31,7 +31,13 @@ public final class PostgresDatabase: Service, Sendable {
         self.client = client
         self.clientTask = clientTask
         messageWriter = WriterConnection(configuration: writerConfiguration, logger: logger)
-        receiptWriter = WriterConnection(configuration: writerConfiguration, logger: logger)
+        // A receipt lost in a crash only means its message is pulled once
+        // more: the receipts' commits do not wait for the disk (the WAL
+        // writer flushes them within wal_writer_delay), and so never hold
+        // the WAL flush a batch of messages waits for.
+        var receiptConfiguration = writerConfiguration
+        receiptConfiguration.options.additionalStartupParameters.append(("synchronous_commit", "off"))
+        receiptWriter = WriterConnection(configuration: receiptConfiguration, logger: logger)
         self.logger = logger
     }
 
