@@ -1,5 +1,5 @@
 # mpim: `make run` to chat, `make test` to prove it.
-.PHONY: all deps build release run test conformance bench clean
+.PHONY: all deps build release run test conformance bench proto clean
 
 all: build
 
@@ -34,5 +34,12 @@ conformance: release
 bench: deps
 	scripts/bench.sh
 
+# Regenerates the Swift of every .proto under Sources/ (each Protos folder into
+# the Generated folder beside it), building the protoc plugins first into
+# .build-plugins (scripts/protoc-plugins). Needs protoc; the generated Swift is
+# committed, so nothing else does.
+proto:
+	scripts/proto.sh
+
 clean:
-	rm -rf .build .run .test-artifacts
+	rm -rf .build .build-plugins .run .test-artifacts

@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // Shared vocabulary: ids, messages, pushes, the error enum.
@@ -89,6 +90,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The gateways' bus speaks protobuf: `Delivery/Protos` holds the contract
+        // (`make proto` regenerates `Delivery/Generated` from it; the generated
+        // Swift is committed, so a build needs no protoc).
         .target(
             name: "Presence",
             dependencies: [
@@ -96,7 +100,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Delivery/Protos"]
         ),
         .target(
             name: "Groups",
@@ -247,6 +253,7 @@ let package = Package(
         ),
         // The seams between modules, read from the sources' imports.
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "MPIMCoreTests", dependencies: ["MPIMCore"]),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"]

@@ -41,6 +41,7 @@ struct MetricsTests {
             known += ["auth_failed", "auth_locked"].map { ("mpim_login_failures_total", ["reason": $0]) }
             known += ["in_process", "pubsub", "stream", "pull"].map { ("mpim_deliveries_total", ["path": $0]) }
             known += ["hit", "miss", "failure"].map { ("mpim_route_queries_total", ["result": $0]) }
+            known += ["version", "malformed"].map { ("mpim_bus_payloads_dropped_total", ["reason": $0]) }
             known += ["direct", "group"].map { ("mpim_messages_acknowledged_total", ["kind": $0]) }
             known += ["queue", "cache"].map { ("mpim_redis_reconnects_total", ["connection": $0]) }
             for kind in ["user_info", "friends", "group_info", "members"] {
