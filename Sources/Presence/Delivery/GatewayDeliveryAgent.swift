@@ -41,8 +41,6 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
     /// Pushes for other gateways, in order.
     private let remoteDeliveries: RemoteDeliveries
     private let subscriber: RedisSubscriber
-    /// Payloads from other gateways: envelopes, or counted and dropped.
-    let busReader: BusReader
     /// Stream mode only: reads this gateway's delivery stream.
     private let streamConsumer: StreamConsumer?
     private let logger: Logger
@@ -60,8 +58,8 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
         self.local = local
         self.logger = logger
         PresenceMetrics.prepare()
+        // Payloads from other gateways, on either path: envelopes, or counted and dropped.
         let busReader = BusReader(logger: logger)
-        self.busReader = busReader
         let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
         self.routeCache = routeCache
         routeReader = RouteReader(redis: redis, cache: routeCache)
