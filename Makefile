@@ -17,13 +17,18 @@ run: release
 
 # The whole suite, the terminal client driven through tmux (skipped when
 # tmux is missing), the web client in headless Chromium (screenshots in
-# .test-artifacts/browser/), then the end-to-end scenarios again with the
-# Redis Streams transport ([redis_queue] mode = stream).
+# .test-artifacts/browser/), a cluster across hosts made of network
+# namespaces (gateways, Redis and PostgreSQL, nginx; logs of a failing run in
+# .test-artifacts/multihost/), then the end-to-end scenarios again with the
+# Redis Streams transport ([redis_queue] mode = stream), and again on
+# PostgreSQL ([storage] backend = postgres, a private server the tests start).
 test: deps
 	swift test
 	scripts/tmux-client-test.sh
 	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/browser-test.py
+	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/multihost-test.py
 	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
+	MPIM_E2E_BACKEND=postgres swift test --skip-build --filter EndToEndTests
 
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release

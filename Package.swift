@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Shared vocabulary: ids, messages, pushes, the error enum.
@@ -72,6 +74,20 @@ let package = Package(
                 "MPIMCore", "WorkQueues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // PostgreSQL through postgres-nio: the shared plumbing of the services'
+        // stores on it (the pool, its configuration and timeouts, migrations
+        // under an advisory lock, the health probe, error mapping).
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "MPIMCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -125,6 +141,11 @@ let package = Package(
         .target(name: "UsersSQLite", dependencies: storeDependencies("Users")),
         .target(name: "GroupsSQLite", dependencies: storeDependencies("Groups")),
         .target(name: "MessagingSQLite", dependencies: storeDependencies("Messaging")),
+
+        // Each service's store on PostgreSQL: the same contract, its own tables and statements.
+        .target(name: "UsersPostgres", dependencies: postgresStoreDependencies("Users")),
+        .target(name: "GroupsPostgres", dependencies: postgresStoreDependencies("Groups")),
+        .target(name: "MessagingPostgres", dependencies: postgresStoreDependencies("Messaging")),
 
         // The line protocol's codec, one for all who speak it (gateway, client, bench,
         // tests): framing lines off a byte stream and reading fields of server lines.
@@ -187,7 +208,7 @@ let package = Package(
             dependencies: [
                 "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
                 "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "Gateway", "WebGateway", "WorkQueues",
-                "Operations",
+                "Operations", "PostgresStorage", "UsersPostgres", "GroupsPostgres", "MessagingPostgres",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -244,7 +265,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "MPIMLineCodec",
+                "MPIMLineCodec", "PostgresStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -291,21 +313,24 @@ let package = Package(
         .testTarget(
             name: "UsersTests",
             dependencies: [
-                "Users", "UsersSQLite", "Storage", "Cache", "MPIMCore", "MPIMServices", "TestSupport",
+                "Users", "UsersSQLite", "UsersPostgres", "Storage", "PostgresStorage", "Cache", "MPIMCore", "MPIMServices",
+                "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "GroupsTests",
             dependencies: [
-                "Groups", "GroupsSQLite", "Storage", "Cache", "MPIMCore", "MPIMServices", "TestSupport",
+                "Groups", "GroupsSQLite", "GroupsPostgres", "Storage", "PostgresStorage", "Cache", "MPIMCore", "MPIMServices",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "MessagingTests",
             dependencies: [
-                "Messaging", "MessagingSQLite", "Storage", "MPIMCore", "MPIMServices", "ServiceFakes", "TestSupport",
+                "Messaging", "MessagingSQLite", "MessagingPostgres", "Storage", "PostgresStorage", "MPIMCore", "MPIMServices",
+                "ServiceFakes", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -331,6 +356,13 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PostgresStorageTests",
+            dependencies: [
+                "PostgresStorage", "MPIMCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -379,6 +411,17 @@ func storeDependencies(_ service: String) -> [Target.Dependency] {
         .byName(name: service), "MPIMCore", "Storage",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+    ]
+}
+
+/// What a service's store backend on PostgreSQL builds on: the service (for
+/// its store protocol and value types) and the shared PostgreSQL plumbing.
+func postgresStoreDependencies(_ service: String) -> [Target.Dependency] {
+    [
+        .byName(name: service), "MPIMCore", "PostgresStorage",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
     ]
 }

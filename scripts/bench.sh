@@ -48,6 +48,10 @@ cleanup() {
             wait "$pid" 2>/dev/null || true
         fi
     done
+    # The PostgreSQL server last, after the daemon that stores in it.
+    if [ -n "${postgres_dir:-}" ]; then
+        scripts/postgres-server.sh stop "$postgres_dir" >/dev/null 2>&1 || true
+    fi
     if [ "$status" -ne 0 ] && [ -z "${BENCH_KEEP:-}" ]; then
         echo "bench failed; logs were in $work (set BENCH_KEEP=1 to keep them)" >&2
     fi
@@ -101,11 +105,13 @@ bcrypt_cost = 4
 max_lines_per_second = 10000000
 EOF
 
-# start_daemon <gateway id>: sets daemon_pid, daemon_port and daemon_web_port.
+# start_daemon <gateway id> [mpimd arguments]: sets daemon_pid, daemon_port and daemon_web_port.
+# Further arguments go to mpimd (another storage backend).
 start_daemon() {
     local id=$1 log="$work/$1.log"
+    shift
     "$bin/mpimd" --config "$work/mpimd.conf" --host 127.0.0.1 --port 0 --gateway-id "$id" \
-        --redis-host 127.0.0.1 --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 --web-port 0 >"$log" 2>&1 &
+        --redis-host 127.0.0.1 --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 --web-port 0 "$@" >"$log" 2>&1 &
     daemon_pid=$!
     pids+=("$daemon_pid")
     daemon_port=""
@@ -131,6 +137,14 @@ start_daemon bench-idle-tcp
 idle_tcp=$daemon_port idle_tcp_pid=$daemon_pid
 start_daemon bench-idle-ws
 idle_web=$daemon_web_port idle_web_pid=$daemon_pid
+# A daemon storing in a private PostgreSQL server on loopback (default,
+# durable settings: fsync and synchronous_commit on), for the PostgreSQL rows.
+# Its CPU is not in the rows: each connection has a backend process of its own.
+postgres_dir="$work/postgres"
+chmod 755 "$work"  # the postgres user must reach its folder inside
+postgres_port=$(scripts/postgres-server.sh start "$postgres_dir")
+start_daemon bench-pg --storage postgres --postgres-url "postgres://postgres@127.0.0.1:$postgres_port/mpim"
+pg_gw=$daemon_port pg_gw_pid=$daemon_pid
 
 # run_row <kind> <label> <mpim-bench arguments…>: runs one row, keeps its key=value
 # line, and the command as the docs show it (ports and pids by name).
@@ -153,6 +167,8 @@ run_row() {
             @IDLE_GW_PID) actual+=("$idle_tcp_pid"); shown+=('$IDLE_GW_PID') ;;
             @IDLE_WEB) actual+=("$idle_web"); shown+=('$IDLE_WEB') ;;
             @IDLE_WEB_PID) actual+=("$idle_web_pid"); shown+=('$IDLE_WEB_PID') ;;
+            @PG_GW) actual+=("$pg_gw"); shown+=('$PG_GW') ;;
+            @PG_GW_PID) actual+=("$pg_gw_pid"); shown+=('$PG_GW_PID') ;;
             *) actual+=("$arg"); shown+=("$arg") ;;
         esac
     done
@@ -185,6 +201,8 @@ run_row msg "1:1, 64 pairs, window 1" \
     send --port @GW1 --pairs 64 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1, 64 pairs, window 16" \
     send --port @GW1 --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1, 16 pairs, window 1" \
+    send --port @GW1 --pairs 16 --window 1 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1, 64 pairs, steady 10,000 msg/s offered" \
     send --port @GW1 --pairs 64 --window 16 --rate 10000 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1 cross-gateway, 64 pairs, window 16" \
@@ -195,6 +213,12 @@ run_row msg "1:1 over WebSocket, 64 pairs, window 16" \
 run_row msg "group of 100 online, window 16" \
     group --port @GW1 --groups 1 --members 100 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1 on PostgreSQL, 64 pairs, window 16" \
+    send --port @PG_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
+    --server-pid @PG_GW_PID --server-pid @REDIS_PID
+run_row msg "1:1 on PostgreSQL, 16 pairs, window 1" \
+    send --port @PG_GW --pairs 16 --window 1 --payload 64 "${timing[@]}" \
+    --server-pid @PG_GW_PID --server-pid @REDIS_PID
 run_row login "login, 16 connections" \
     login --port @GW1 --connections 16 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row ping "mpim-bench PING -> redis-server" \
@@ -247,8 +271,8 @@ END {
     print ""
     print "- Machine: " nproc " cores (" cpu "), " memory " memory, Linux " kernel
     print "- " swift ", release build; redis-server " redis
-    print "- mpimd: bcrypt cost 4, `max_lines_per_second = 10000000`, SQLite and Redis on the same machine; the bench, the"
-    print "  daemons and Redis share the " nproc " cores"
+    print "- mpimd: bcrypt cost 4, `max_lines_per_second = 10000000`, SQLite (PostgreSQL 15 for its rows, default"
+    print "  durable settings) and Redis on the same machine; the bench, the daemons, Redis and PostgreSQL share the " nproc " cores"
     print "- Each load row: " warmup " s warm-up, then " seconds " s measured; 64-byte message texts"
     print ""
     print "### Targets (issue 8)"
@@ -273,6 +297,10 @@ END {
     target("1:1 over WebSocket (issue 22)", ">= 0.5 x the TCP row", sprintf("%.0f msg/s = %.2f x", ws, ws / same_rate), ws >= 0.5 * same_rate && f["errors"] == 0 && f["missing"] == 0)
     load(row(idle_sockets " idle logged-in WebSocket sessions"))
     target(idle_sockets " idle WebSocket sessions (issue 22)", "all open, <= 10 KB RSS each", sprintf("%d open, %.1f KB each", f["open_after_hold"], f["rss_per_conn_bytes"] / 1000), f["open_after_hold"] + 0 == idle_sockets + 0 && f["rss_per_conn_bytes"] + 0 <= 10000)
+    load(row("1:1 on PostgreSQL, 64 pairs, window 16")); pg = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("1:1 on PostgreSQL, 64 x 16 (issue 23)", ">= 0.3 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", pg, pg / redis_rps), pg >= 0.3 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
+    load(row("1:1 on PostgreSQL, 16 pairs, window 1"))
+    target("1:1 on PostgreSQL, closed loop 16 x 1 (issue 23): SEND -> +OK p99", "<= 3 ms", ms(f["send_p99_us"]) " ms", f["send_p99_us"] + 0 <= 3000 && f["errors"] == 0)
     load(row("login, 16 connections"))
     target("login rate", ">= 2,000/s", sprintf("%.0f/s", f["logins_per_s"]), f["logins_per_s"] + 0 >= 2000 && f["errors"] == 0)
     print ""

@@ -37,14 +37,14 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from testkit import MSG_LINE, REPO, Failure, LineClient, Processes, alive, mpimd_binary, wait_for
+
 ARTIFACTS = REPO / ".test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -66,10 +66,6 @@ except ImportError as error:
     sys.exit(1)
 
 
-class Failure(Exception):
-    """A check that did not hold; its text says which."""
-
-
 def log(text):
     print(f"{TAG}: {text}", flush=True)
 
@@ -80,18 +76,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(what, predicate, timeout=WAIT, interval=0.05):
-    """Polls a condition outside the browser (a log line, a port)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise Failure(f"timed out after {timeout}s waiting for {what}")
-
-
-# ---- processes: started here, stopped here, by pid --------------------------
+# ---- processes left by chromedriver -----------------------------------------
 
 def descendants(pid):
     """Pids of a process's children, grandchildren, ... (from /proc)."""
@@ -113,70 +98,7 @@ def descendants(pid):
     return found
 
 
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is gone for our purposes.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-class Processes:
-    """redis-server and mpimd, each stopped by pid: SIGTERM, 5 s, SIGKILL."""
-
-    def __init__(self, work):
-        self.work = work
-        self.started = []  # (name, Popen, log path)
-
-    def start(self, name, argv):
-        log_path = self.work / f"{name}.log"
-        with open(log_path, "wb") as out:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                       cwd=self.work)
-        self.started.append((name, process, log_path))
-        return process, log_path
-
-    def check_running(self):
-        for name, process, log_path in self.started:
-            if process.poll() is not None:
-                raise Failure(f"{name} exited with status {process.returncode} (log: {log_path})")
-
-    def stop_all(self):
-        for name, process, _ in reversed(self.started):
-            if process.poll() is not None:
-                continue
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 # ---- the daemons --------------------------------------------------------------
-
-def mpimd_binary():
-    if os.environ.get("MPIMD"):
-        return Path(os.environ["MPIMD"]).absolute()  # the daemons run in a temporary folder
-    # Always build: the page is copied into the build, so an older binary
-    # would serve an older page. (`make test` passes MPIMD: `swift test` has
-    # just built it.)
-    log("building mpimd (debug)")
-    build = subprocess.run(["swift", "build", "--product", "mpimd"], cwd=REPO, capture_output=True, text=True)
-    if build.returncode != 0:
-        sys.stderr.write(build.stdout[-4000:] + build.stderr[-4000:])
-        raise Failure(f"swift build --product mpimd failed (status {build.returncode})")
-    bin_path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout.strip()
-    return Path(bin_path) / "mpimd"
-
 
 def start_cluster(processes, work, mpimd):
     redis_port = free_port()
@@ -201,7 +123,8 @@ def start_cluster(processes, work, mpimd):
                 "--gateway-id", gateway]
         if web:
             argv += ["--web-port", "0"]
-        logs[gateway] = processes.start(gateway, argv)[1]
+        processes.start(gateway, argv)
+        logs[gateway] = processes.started[gateway][1]
         # One at a time: both open the same SQLite file, and the first migrates it.
         wait_for(f"{gateway} to listen", lambda: processes.check_running()
                  or "gateway listening on 127.0.0.1:" in logs[gateway].read_text(errors="replace"), 60)
@@ -216,73 +139,11 @@ def start_cluster(processes, work, mpimd):
 
 # ---- a plain TCP user (what netcat does) ---------------------------------------
 
-MSG_LINE = re.compile(r"^MSG id=(\d+) from=(\d+) ts=(\d+) text=(.*)$")
-
-
-class LineUser:
-    """One connection speaking the line protocol; pushes are kept in order."""
+class LineUser(LineClient):
+    """carol: a plain TCP user on 127.0.0.1 (what netcat does)."""
 
     def __init__(self, name, port):
-        self.name = name
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buffer = b""
-        self.pushes = []
-        greeting = self.read_line(10)
-        if not greeting.startswith("+OK welcome"):
-            raise Failure(f"{name}: unexpected greeting {greeting!r}")
-
-    def read_line(self, timeout):
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Failure(f"{self.name}: no line from the server in {timeout}s")
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise Failure(f"{self.name}: the server closed the connection")
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line.decode().rstrip("\r")
-
-    def command(self, line, expect_ok=True):
-        self.sock.sendall(line.encode() + b"\n")
-        while True:
-            reply = self.read_line(10)
-            if reply.startswith("+OK") or reply.startswith("-ERR"):
-                if expect_ok and not reply.startswith("+OK"):
-                    raise Failure(f"{self.name}: {line.split()[0]} answered {reply!r}")
-                return reply
-            self.pushes.append(reply)
-
-    def field(self, reply, key):
-        match = re.search(rf"\b{key}=(\S+)", reply)
-        if not match:
-            raise Failure(f"{self.name}: no {key}= in {reply!r}")
-        return match.group(1)
-
-    def wait_push(self, what, predicate, timeout=WAIT):
-        """The first push (kept or new) that matches; it stays in the list."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for line in self.pushes[seen:]:
-                if predicate(line):
-                    return line
-            seen = len(self.pushes)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Failure(f"{self.name}: timed out after {timeout}s waiting for {what} "
-                              f"(pushes so far: {self.pushes[-5:]})")
-            try:
-                self.pushes.append(self.read_line(left))
-            except Failure:
-                if time.monotonic() >= deadline:
-                    continue
-                raise
+        super().__init__(name, "127.0.0.1", port, wait=WAIT)
 
     def messages(self, text):
         """MSG pushes with exactly this text."""
@@ -713,12 +574,11 @@ def main():
 
     started = time.monotonic()
     try:
-        mpimd = mpimd_binary()
+        # Always built when MPIMD is unset: the page is copied into the build,
+        # so an older binary would serve an older page.
+        mpimd = mpimd_binary(log)
     except Failure as error:
         print(f"{TAG}: FAIL: {error}", file=sys.stderr)
-        return 1
-    if not os.access(mpimd, os.X_OK):
-        print(f"{TAG}: FAIL: {mpimd} is not an executable mpimd", file=sys.stderr)
         return 1
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
@@ -765,7 +625,7 @@ def main():
         if failed:
             for log_path in sorted(work.glob("*.log")):  # the daemons' and chromedriver's
                 shutil.copy(log_path, ARTIFACTS / log_path.name)
-            for name, _, log_path in processes.started:
+            for name, (_, log_path, _) in processes.started.items():
                 if log_path.exists():
                     tail = log_path.read_text(errors="replace").splitlines()[-8:]
                     print(f"--- {name}.log (tail) ---", *tail, sep="\n", file=sys.stderr)

@@ -6,7 +6,11 @@
 # test checks against, for the system /usr/bin/python3); and, for
 # scripts/browser-test.py, Debian's headless-capable Chromium, its
 # chromedriver (/usr/bin/chromedriver) and selenium for /usr/bin/python3
-# (python3-selenium: Debian's python is externally managed, so no pip here).
+# (python3-selenium: Debian's python is externally managed, so no pip here);
+# PostgreSQL's server and tools, for the PostgreSQL store backend's tests and
+# scripts/postgres-server.sh; for scripts/multihost-test.py, iproute2 (ip:
+# namespaces, links, bridges) and nginx with its stream module
+# (libnginx-mod-stream, the TCP load balancer).
 set -euo pipefail
 
 missing=()
@@ -20,6 +24,11 @@ command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(python3-selenium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# ip and nginx live in /usr/sbin, which a user's PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+PATH="$PATH:/usr/sbin:/sbin" command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

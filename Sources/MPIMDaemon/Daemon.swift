@@ -1,11 +1,9 @@
 import Cache
 import Gateway
 import Groups
-import GroupsSQLite
 import Logging
 import MPIMCore
 import Messaging
-import MessagingSQLite
 import NIOPosix
 import Operations
 import Presence
@@ -15,7 +13,6 @@ import ServiceLifecycle
 import Storage
 import Users
 import WebGateway
-import UsersSQLite
 
 /// A wired daemon: its service group and the gateway (for the bound port).
 public struct Daemon: Sendable {
@@ -67,23 +64,23 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
     let lease = GatewayLease(
         gateway: gatewayID, instance: instance, redis: redis.queue, ttl: configuration.heartbeatTTL,
         interval: configuration.heartbeatInterval)
-    let database: AppDatabase
+    let stores: ServiceStores
     do {
         if redis.queue.isConnected {
             try await lease.claim()
         } else {
             logger.warning("gateway id not checked: Redis is unreachable; it is claimed when Redis is back")
         }
-        database = try await openDatabase(configuration.database)
+        stores = try await ServiceStores.open(configuration, logger: moduleLogger)
     } catch {
         await redis.shutdown()
         throw error
     }
     let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
 
-    let messageStore = SQLiteMessageStore(database: database, logger: moduleLogger("messaging"))
+    let messageStore = stores.messages
     let users = LiveUserService(
-        store: SQLiteUserStore(database: database, logger: moduleLogger("users")), cache: cache, hashingPool: .singleton,
+        store: stores.users, cache: cache, hashingPool: .singleton,
         configuration: .init(
             bcryptCost: configuration.bcryptCost,
             throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
@@ -91,7 +88,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             verifiedLoginLifetime: configuration.verifiedLoginLifetime),
         clock: ContinuousClock(), logger: moduleLogger("users"))
     let groups = LiveGroupService(
-        store: SQLiteGroupStore(database: database, logger: moduleLogger("groups")), cache: cache,
+        store: stores.groups, cache: cache,
         membership: MessageMemberships(store: messageStore), logger: moduleLogger("groups"))
     let messageWriter = MessageWriter(
         store: messageStore, directory: RecipientDirectory(users: users, groups: groups),
@@ -125,7 +122,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         reservation: listeners.http,
         routes: OperationsRoutes(
             backend: DaemonOperations(
-                gatewayID: gatewayID, database: database, redis: redis.queue, registry: registry,
+                gatewayID: gatewayID, isWritable: stores.isWritable, redis: redis.queue, registry: registry,
                 presence: presence, messages: messages, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations")))
@@ -139,12 +136,11 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             gateway: gateway, logger: moduleLogger("web")))
     }
 
-    let checkpointer = WALCheckpointer(configuration: configuration.database, logger: moduleLogger("storage"))
     let group = ServiceGroup(
         configuration: .init(
             services: [
                 .init(service: redis),
-                .init(service: checkpointer),
+                .init(service: stores.upkeep),
                 .init(service: delivery),
                 .init(service: presence),
                 .init(service: messages),
@@ -155,22 +151,6 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     return Daemon(serviceGroup: group, gateway: gateway)
-}
-
-/// The store, or an error that names the file.
-private func openDatabase(_ configuration: AppDatabase.Configuration) async throws(DatabaseOpenError) -> AppDatabase {
-    do {
-        return try await AppDatabase.openWhenFree(configuration, schema: .mpim)
-    } catch {
-        throw DatabaseOpenError(path: configuration.path, cause: error)
-    }
-}
-
-/// `cannot open the database data/mpim.db: SQLite error 14: unable to open database file`.
-struct DatabaseOpenError: Error, CustomStringConvertible {
-    var path: String
-    var cause: any Error
-    var description: String { "cannot open the database \(path): \(cause)" }
 }
 
 /// The Redis settings with the client name that marks this process's connections.

@@ -6,13 +6,13 @@ import Operations
 import Presence
 import Prometheus
 import RedisClient
-import Storage
 
 /// The operations API over the daemon's services: what the HTTP listener
 /// shows and does.
 struct DaemonOperations: OperationsBackend {
     let gatewayID: GatewayID
-    let database: AppDatabase
+    /// Whether a write to the store commits right now.
+    let isWritable: @Sendable () async -> Bool
     let redis: RedisConnection
     let registry: SessionRegistry
     let presence: any PresenceService
@@ -21,7 +21,7 @@ struct DaemonOperations: OperationsBackend {
     let logger: Logger
 
     func health() async -> HealthStatus {
-        guard await database.isWritable() else { return .failing }
+        guard await isWritable() else { return .failing }
         return redis.isConnected ? .ok : .degraded
     }
 

@@ -32,6 +32,10 @@ struct Mpimd: AsyncParsableCommand {
     var redisHost: String?
     @Option(help: "Redis port (queue and cache roles).")
     var redisPort: String?
+    @Option(help: "Where the stores live: sqlite (the default) or postgres.")
+    var storage: String?
+    @Option(name: .customLong("postgres-url"), help: "PostgreSQL URL, for --storage postgres.")
+    var postgresUrl: String?
     @Option(help: "SQLite database path.")
     var db: String?
     @Option(help: "HTTP port for metrics and admin; 0 picks a free one.")
@@ -90,7 +94,8 @@ struct Mpimd: AsyncParsableCommand {
     private var flagValues: [FlagValue] {
         let given: [(String, String?)] = [
             ("--host", host), ("--port", port), ("--gateway-id", gatewayID), ("--redis-host", redisHost),
-            ("--redis-port", redisPort), ("--db", db), ("--http-port", httpPort), ("--web-port", webPort), ("--route-ttl", routeTtl),
+            ("--redis-port", redisPort), ("--storage", storage), ("--postgres-url", postgresUrl), ("--db", db),
+            ("--http-port", httpPort), ("--web-port", webPort), ("--route-ttl", routeTtl),
             ("--log-level", logLevel),
         ]
         return given.compactMap { flag, value in value.map { FlagValue(flag, $0) } }

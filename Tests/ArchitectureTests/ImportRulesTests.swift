@@ -9,9 +9,14 @@ struct ImportRulesTests {
     /// The service implementations; callers see them only through `MPIMServices`.
     static let services: Set<String> = ["Users", "Groups", "Presence", "Messaging"]
     /// Each service's store backends: only the composition root builds them.
-    static let stores: Set<String> = ["UsersSQLite", "GroupsSQLite", "MessagingSQLite"]
-    /// Libraries that only one module of ours may touch: the store's and Redis's.
+    static let sqliteStores: Set<String> = ["UsersSQLite", "GroupsSQLite", "MessagingSQLite"]
+    static let postgresStores: Set<String> = ["UsersPostgres", "GroupsPostgres", "MessagingPostgres"]
+    static let stores = sqliteStores.union(postgresStores)
+    /// The plumbing each backend's stores share.
+    static let storePlumbing: Set<String> = ["Storage", "PostgresStorage"]
+    /// Libraries that only store code may touch: SQLite's, PostgreSQL's, and Redis's.
     static let storeLibraries: Set<String> = ["GRDB", "GRDBSQLite"]
+    static let postgresLibraries: Set<String> = ["PostgresNIO"]
     static let redisLibraries: Set<String> = ["CHiredis"]
 
     /// Every module under `Sources/` and what its files import.
@@ -54,8 +59,9 @@ struct ImportRulesTests {
 
     @Test("the gateway sees contracts only: no service implementation, store or Redis library")
     func gateway() {
-        let forbidden = Self.services.union(Self.stores).union(["Storage", "Cache", "RedisClient", "MPIMDaemon", "Operations"])
-            .union(Self.storeLibraries).union(Self.redisLibraries)
+        let forbidden = Self.services.union(Self.stores).union(Self.storePlumbing)
+            .union(["Cache", "RedisClient", "MPIMDaemon", "Operations"])
+            .union(Self.storeLibraries).union(Self.postgresLibraries).union(Self.redisLibraries)
         #expect(Self.imports["Gateway", default: []].intersection(forbidden).isEmpty,
                 "Gateway imports \(Self.imports["Gateway", default: []].intersection(forbidden).sorted())")
     }
@@ -63,24 +69,39 @@ struct ImportRulesTests {
     @Test("a service imports no other service's implementation, no store backend, and no store or Redis library")
     func services() {
         for service in Self.services {
-            let forbidden = Self.services.subtracting([service]).union(Self.stores)
-                .union(["Storage", "Gateway", "MPIMDaemon", "Operations"])
-                .union(Self.storeLibraries).union(Self.redisLibraries)
+            let forbidden = Self.services.subtracting([service]).union(Self.stores).union(Self.storePlumbing)
+                .union(["Gateway", "MPIMDaemon", "Operations"])
+                .union(Self.storeLibraries).union(Self.postgresLibraries).union(Self.redisLibraries)
             let wrong = Self.imports[service, default: []].intersection(forbidden)
             #expect(wrong.isEmpty, "\(service) imports \(wrong.sorted())")
         }
     }
 
-    @Test("a store backend serves its own service: it imports no other service or backend")
+    @Test("a store backend serves its own service on its own backend: no other service, backend or plumbing")
     func storeBackends() {
         for store in Self.stores {
-            let service = String(store.dropLast("SQLite".count))
+            let onPostgres = Self.postgresStores.contains(store)
+            let service = String(store.dropLast((onPostgres ? "Postgres" : "SQLite").count))
             #expect(Self.services.contains(service), "\(store) names its service")
+            let otherBackend = onPostgres
+                ? Self.storeLibraries.union(["Storage"])
+                : Self.postgresLibraries.union(["PostgresStorage"])
             let forbidden = Self.services.subtracting([service]).union(Self.stores.subtracting([store]))
-                .union(["Gateway", "MPIMDaemon", "Operations", "Cache", "RedisClient"])
+                .union(["Gateway", "MPIMDaemon", "Operations", "Cache", "RedisClient"]).union(otherBackend)
             let wrong = Self.imports[store, default: []].intersection(forbidden)
             #expect(wrong.isEmpty, "\(store) imports \(wrong.sorted())")
+            #expect(Self.imports[store, default: []].contains(onPostgres ? "PostgresStorage" : "Storage"),
+                    "the table read \(store)")
         }
+    }
+
+    @Test("only the composition root sees the store backends")
+    func compositionRoot() {
+        for (module, imported) in Self.imports where module != "MPIMDaemon" {
+            #expect(imported.intersection(Self.stores).isEmpty,
+                    "\(module) imports \(imported.intersection(Self.stores).sorted())")
+        }
+        #expect(Self.imports["MPIMDaemon", default: []].isSuperset(of: Self.stores), "MPIMDaemon composes every backend")
     }
 
     @Test("the contracts import nothing of ours but the shared vocabulary")
@@ -101,11 +122,14 @@ struct ImportRulesTests {
         #expect(Self.imports["mpim-bench", default: []].contains("MPIMLineCodec"), "the table read the bench")
     }
 
-    @Test("only Storage and the SQLite store backends import GRDB, and only RedisClient imports hiredis")
+    @Test("only Storage and the SQLite store backends import GRDB, only PostgresStorage and the PostgreSQL store backends import PostgresNIO, and only RedisClient imports hiredis")
     func libraries() {
         for (module, imported) in Self.imports {
-            if module != "Storage" && !Self.stores.contains(module) {
+            if module != "Storage" && !Self.sqliteStores.contains(module) {
                 #expect(imported.intersection(Self.storeLibraries).isEmpty, "\(module) imports GRDB")
+            }
+            if module != "PostgresStorage" && !Self.postgresStores.contains(module) {
+                #expect(imported.intersection(Self.postgresLibraries).isEmpty, "\(module) imports PostgresNIO")
             }
             if module != "RedisClient" {
                 #expect(imported.intersection(Self.redisLibraries).isEmpty, "\(module) imports CHiredis")

@@ -34,8 +34,8 @@ final class RecordingMembershipObserver: GroupMembershipObserver {
 
 @Suite("Group service")
 struct LiveGroupServiceTests {
-    private func makeService() throws -> (LiveGroupService, GroupStore, RecordingMembershipObserver) {
-        let store = try temporaryGroupStore()
+    private func makeService() async throws -> (LiveGroupService, GroupStore, RecordingMembershipObserver) {
+        let store = try await temporaryGroupStore()
         let observer = RecordingMembershipObserver()
         return (LiveGroupService(store: store, cache: DisabledCache(), membership: observer, logger: Logger(label: "test")),
                 store, observer)
@@ -43,7 +43,7 @@ struct LiveGroupServiceTests {
 
     @Test("Messaging is told of every membership: the creator's, a join (again when repeated), a leave")
     func tellsMemberships() async throws {
-        let (groups, _, observer) = try makeService()
+        let (groups, _, observer) = try await makeService()
         let group = try await groups.create(name: "team", description: "", creator: 1)
         try await groups.join(group, user: 2)
         try await groups.join(group, user: 2)
@@ -58,7 +58,7 @@ struct LiveGroupServiceTests {
 
     @Test("when telling fails the command fails, and repeating it completes the change")
     func repeatCompletes() async throws {
-        let (groups, store, observer) = try makeService()
+        let (groups, store, observer) = try await makeService()
         let group = try await groups.create(name: "team", description: "", creator: 1)
         observer.setFailing(true)
         await #expect(throws: MPIMError.internal("store unavailable")) { try await groups.join(group, user: 2) }

@@ -88,6 +88,31 @@ struct ConfigurationTests {
         #expect(lines.count == ConfigurationKey.all.count)
     }
 
+    @Test("the storage backend is sqlite unless told; postgres takes a URL whose password is never printed")
+    func storageKeys() throws {
+        #expect(try DaemonConfiguration.load(file: nil, flags: []).configuration.storageBackend == .sqlite)
+        let loaded = try load("""
+            [storage]
+            backend = postgres
+            [postgres]
+            url = postgres://mpim:hunter2@db.example:5433/chat
+            pool_size = 16
+            statement_timeout_ms = 1500
+            """)
+        #expect(loaded.configuration.storageBackend == .postgres)
+        #expect(loaded.configuration.postgres.url == "postgres://mpim:hunter2@db.example:5433/chat")
+        #expect(loaded.configuration.postgres.poolSize == 16)
+        #expect(loaded.configuration.postgres.statementTimeout == .milliseconds(1500))
+        #expect(loaded.effectiveLines.contains("postgres.url = postgres://mpim:***@db.example:5433/chat (file)"))
+        #expect(!loaded.effectiveLines.joined().contains("hunter2"))
+        let flags = try DaemonConfiguration.load(file: nil, flags: [
+            FlagValue("--storage", "postgres"), FlagValue("--postgres-url", "postgresql://u@h/d"),
+        ]).configuration
+        #expect(flags.storageBackend == .postgres && flags.postgres.url == "postgresql://u@h/d")
+        #expect(refusal("[storage]\nbackend = mysql\n")?.description.contains("must be sqlite or postgres") == true)
+        #expect(refusal("[postgres]\nurl = db.example:5432\n")?.description.contains("must be a URL such as") == true)
+    }
+
     @Test("the admin token is never printed")
     func secret() throws {
         let lines = try load("[http]\nadmin_token = s3cret-token\n").effectiveLines

@@ -3,6 +3,7 @@ import Testing
 import Messaging
 @testable import MessagingSQLite
 import Storage
+import TestSupport
 
 /// Texts a client may send: every control character but the newline (NUL
 /// first, mid-text and last), DEL, and multi-byte UTF-8 with combining marks.
@@ -20,9 +21,10 @@ struct ExactTextTests {
         texts.map { Array($0.utf8) }
     }
 
-    @Test("PULL, SYNC, HISTORY, GHISTORY, ack-mode re-pushes and a repeated cid read back every byte")
-    func everyRead() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("PULL, SYNC, HISTORY, GHISTORY, ack-mode re-pushes and a repeated cid read back every byte",
+          arguments: StoreBackend.allCases)
+    func everyRead(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let group = try await db.startGroup(members: [1, 2])
         let direct = try await db.storedMessages(textsKeptExactly.enumerated().map {
             OutgoingMessage(sender: 1, recipient: 2, text: $1, clientID: "c\($0)")

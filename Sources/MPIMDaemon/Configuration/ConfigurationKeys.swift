@@ -1,4 +1,5 @@
 import MPIMCore
+import PostgresStorage
 import Presence
 import RedisClient
 
@@ -33,6 +34,10 @@ extension ConfigurationKey {
             .init("redis_cache", "group_info_ttl", .wholeSeconds(1...604_800), \.cacheTTLs.groupInfo),
             .init("redis_cache", "members_ttl", .wholeSeconds(1...604_800), \.cacheTTLs.members),
 
+            .init("storage", "backend", ValueKind<String>.choice(StorageBackend.allCases.map(\.rawValue)).map({
+                StorageBackend(rawValue: $0)!
+            }, back: \.rawValue), flags: ["--storage"], \.storageBackend),
+        ] + postgresKeys + [
             .init("sqlite", "path", .text("a file path") { !$0.isEmpty }, flags: ["--db"], \.database.path),
             .init("sqlite", "busy_timeout_ms", .milliseconds(0...600_000), \.database.busyTimeout),
             .init("sqlite", "wal_restart_mb", ValueKind<Int>.integer(1...65_536, unit: " MiB").map({ $0 << 20 }, back: {
@@ -76,6 +81,23 @@ extension ConfigurationKey {
         ]
     }
 
+    /// `[postgres]`: the server, when `[storage] backend = postgres`.
+    private static var postgresKeys: [ConfigurationKey] {
+        [
+            .init("postgres", "url", flags: ["--postgres-url"], apply: { text, configuration throws(ValueProblem) in
+                do throws(PostgresURLError) {
+                    try PostgresConfiguration.validate(url: text)
+                } catch {
+                    throw ValueProblem(text: "must be a URL such as postgres://mpim@127.0.0.1:5432/mpim (\(error.reason))")
+                }
+                configuration.postgres.url = text
+            }, show: { $0.postgres.redactedURL }),
+            .init("postgres", "pool_size", .integer(1...1000), \.postgres.poolSize),
+            .init("postgres", "connect_timeout_ms", .milliseconds(1...60_000), \.postgres.connectTimeout),
+            .init("postgres", "statement_timeout_ms", .milliseconds(1...600_000), \.postgres.statementTimeout),
+        ]
+    }
+
     /// The keys of one Redis role (`[redis_queue]`, `[redis_cache]`).
     private static func redisKeys(_ section: String, _ path: WritableKeyPath<DaemonConfiguration, RedisConfiguration>)
         -> [ConfigurationKey]
@@ -89,3 +111,4 @@ extension ConfigurationKey {
         ]
     }
 }
+

@@ -2,6 +2,7 @@ import Cache
 import Gateway
 import Logging
 import MPIMCore
+import PostgresStorage
 import Presence
 import RedisClient
 import Storage
@@ -29,6 +30,10 @@ public struct DaemonConfiguration: Sendable {
     public var redisCache = RedisConfiguration()
     /// Cache entry TTLs (`[redis_cache] user_info_ttl`, `friends_ttl`, `group_info_ttl`, `members_ttl`).
     public var cacheTTLs = CacheTTLs()
+    /// Where every service's store lives (`[storage] backend`, `--storage`).
+    public var storageBackend: StorageBackend = .sqlite
+    /// The PostgreSQL server, when the backend is `postgres` (`[postgres]`).
+    public var postgres = PostgresConfiguration(url: "postgres://mpim@127.0.0.1:5432/mpim")
     /// The SQLite file (`[sqlite]`).
     public var database = AppDatabase.Configuration()
     /// bcrypt cost (`[users] bcrypt_cost`).

@@ -17,6 +17,12 @@ struct DaemonConfig: Sendable {
         return settings
     }
 
+    /// The storage backend the suite runs on: `MPIM_E2E_BACKEND`, `sqlite` by default.
+    static var backend: String {
+        let backend = ProcessInfo.processInfo.environment["MPIM_E2E_BACKEND"] ?? ""
+        return backend.isEmpty ? "sqlite" : backend
+    }
+
     subscript(section: String, key: String) -> String? {
         get { settings[section]?[key] }
         set { settings[section, default: [:]][key] = newValue }

@@ -8,9 +8,12 @@ import Testing
 // a temporary folder, removed afterwards unless MPIM_E2E_KEEP=1 (the daemon
 // logs are `<folder>/gateway-<n>.log`). MPIMD=<path> picks another binary;
 // MPIM_E2E_PARALLEL=<n> sets how many clusters run at once (default 3).
+// MPIM_E2E_BACKEND=postgres stores in a database of its own per cluster on
+// one private PostgreSQL server the test process starts (`make test` runs
+// the suite once so).
 
 /// One Redis and `gateways` daemons (`gateway-1`, `gateway-2`, …) sharing one
-/// SQLite file, in a temporary folder. Made and torn down by `withCluster`.
+/// SQLite file (or PostgreSQL database), in a temporary folder. Made and torn down by `withCluster`.
 final class TestCluster: Sendable {
     let directory: URL
     let redis: RedisServerProcess
@@ -39,6 +42,10 @@ final class TestCluster: Sendable {
             for section in ["redis_queue", "redis_cache"] {
                 config[section, "host"] = "127.0.0.1"
                 config[section, "port"] = "\(redis.port)"
+            }
+            if DaemonConfig.backend == "postgres" {
+                config["storage", "backend"] = "postgres"
+                config["postgres", "url"] = try await PostgresServerProcess.shared().createDatabase()
             }
             let configFile = directory.appendingPathComponent("mpimd.conf")
             try config.text.write(to: configFile, atomically: false, encoding: .utf8)

@@ -4,12 +4,13 @@ import Testing
 import Messaging
 @testable import MessagingSQLite
 import Storage
+import TestSupport
 
-@Suite("SQLite message store")
-struct SQLiteMessageStoreTests {
-    @Test("stored messages get increasing ids and wait in the inbox until taken once")
-    func inbox() async throws {
-        let (db, _) = try temporaryStore()
+@Suite("Message store")
+struct MessageStoreTests {
+    @Test("stored messages get increasing ids and wait in the inbox until taken once", arguments: StoreBackend.allCases)
+    func inbox(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let stored = try await db.storedMessages((0..<5).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         #expect(stored.map(\.message.id) == stored.map(\.message.id).sorted())
         #expect(Set(stored.map(\.message.id)).count == 5)
@@ -20,9 +21,9 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.takeInbox(of: 2, limit: 3).isEmpty)
     }
 
-    @Test("a pushed message is no longer in the inbox")
-    func pushedLeavesInbox() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("a pushed message is no longer in the inbox", arguments: StoreBackend.allCases)
+    func pushedLeavesInbox(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let stored = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "pushed"),
             OutgoingMessage(sender: 1, recipient: 2, text: "offline"),
@@ -31,19 +32,19 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["offline"])
     }
 
-    @Test("msg ids keep increasing after the file is reopened")
-    func idsSurviveReopen() async throws {
-        let (db, path) = try temporaryStore()
+    @Test("msg ids keep increasing after the database is reopened", arguments: StoreBackend.allCases)
+    func idsSurviveReopen(_ backend: StoreBackend) async throws {
+        let (db, reopen) = try await temporaryStore(backend)
         let before = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "a")])
-        let reopened = try openStore(.init(path: path))
+        let reopened = try await reopen()
         let after = try await reopened.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "b")])
         #expect(after[0].message.id > before[0].message.id)
         #expect(try await reopened.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"])
     }
 
-    @Test("a conversation reads both directions, newest page first, oldest first within it")
-    func conversation() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("a conversation reads both directions, newest page first, oldest first within it", arguments: StoreBackend.allCases)
+    func conversation(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         var outgoing: [OutgoingMessage] = []
         for i in 0..<3 {
             outgoing.append(OutgoingMessage(sender: 1, recipient: 2, text: "a\(i)"))
@@ -59,9 +60,9 @@ struct SQLiteMessageStoreTests {
         #expect(beforeA2.map(\.text) == ["a1", "b1"])
     }
 
-    @Test("ack mode: a message pushed awaiting an ack is pulled and re-pushed until acknowledged")
-    func awaitingAck() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("ack mode: a message pushed awaiting an ack is pulled and re-pushed until acknowledged", arguments: StoreBackend.allCases)
+    func awaitingAck(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let stored = try await db.storedMessages((0..<3).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         let ids = stored.map(\.message.id)
         try await db.record(ids[0...1].map { MailboxReceipt(user: 2, message: $0, state: .awaitingAck) })
@@ -74,9 +75,9 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.awaitingAck(of: 2, limit: 10).isEmpty)
     }
 
-    @Test("a repeated client id returns the original message and stores nothing")
-    func clientIDs() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("a repeated client id returns the original message and stores nothing", arguments: StoreBackend.allCases)
+    func clientIDs(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1")])
         let again = try await db.storedMessages([
             OutgoingMessage(sender: 1, recipient: 2, text: "x", clientID: "c1"),
@@ -90,9 +91,9 @@ struct SQLiteMessageStoreTests {
         #expect(!afterForgetting[0].isRepeat)
     }
 
-    @Test("the mailbox keeps every message addressed to a user for SYNC, whatever was delivered")
-    func sync() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("the mailbox keeps every message addressed to a user for SYNC, whatever was delivered", arguments: StoreBackend.allCases)
+    func sync(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let stored = try await db.storedMessages((0..<4).map { OutgoingMessage(sender: 1, recipient: 2, text: "m\($0)") })
         _ = try await db.takeInbox(of: 2, limit: 2)
         let ids = stored.map(\.message.id)
@@ -101,9 +102,9 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.mailbox(of: 1, after: 0, limit: 10).isEmpty, "a sender's own 1:1 messages are not addressed to it")
     }
 
-    @Test("each message of a batch is checked on its own: a refusal stores nothing, the rest commit with the receipts")
-    func refusalsAndReceipts() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("each message of a batch is checked on its own: a refusal stores nothing, the rest commit with the receipts", arguments: StoreBackend.allCases)
+    func refusalsAndReceipts(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let group = try await db.startGroup(members: [1])
         let first = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "earlier")])
         let outcomes = try await db.storeMessages(
@@ -120,9 +121,9 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.groupConversation(group, before: nil, limit: 10).map(\.text) == ["to the group"])
     }
 
-    @Test("a group's recipients are the memberships the store was told of, from when each started")
-    func memberships() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("a group's recipients are the memberships the store was told of, from when each started", arguments: StoreBackend.allCases)
+    func memberships(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let group = try await db.startGroup(members: [1, 2])
         let first = try await db.storedMessages([OutgoingMessage(sender: 1, conversation: .group(group), text: "a")])
         try await db.startMembership(of: 3, in: group)
@@ -138,9 +139,9 @@ struct SQLiteMessageStoreTests {
         #expect(try await db.takeInbox(of: 2, limit: 10).map(\.text) == ["a", "b"], "what was owed stays owed")
     }
 
-    @Test("a notice gets the next id and is addressed to nobody")
-    func notice() async throws {
-        let (db, _) = try temporaryStore()
+    @Test("a notice gets the next id and is addressed to nobody", arguments: StoreBackend.allCases)
+    func notice(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
         let message = try await db.storedMessages([OutgoingMessage(sender: 1, recipient: 2, text: "m")])[0].message
         let notice = try await db.storeNotice("maintenance at noon")
         #expect(notice.id > message.id && notice.sender == 0 && notice.text == "maintenance at noon")
