@@ -8,6 +8,10 @@
 # of. Generated is emptied first, so a removed .proto takes its Swift along.
 # Messages go through protoc-gen-swift; files that declare a service also through
 # protoc-gen-grpc-swift-2. Everything generated is internal to its target.
+#
+# Building the plugins takes about ten minutes on two cores: PROTOC_PLUGINS_BIN
+# names a folder that already holds protoc-gen-swift and protoc-gen-grpc-swift-2
+# (built from scripts/protoc-plugins elsewhere), and then nothing is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,10 +20,17 @@ command -v protoc >/dev/null || {
     exit 1
 }
 
-plugins=(swift build -c release --package-path scripts/protoc-plugins --scratch-path .build-plugins)
-"${plugins[@]}" --product protoc-gen-swift
-"${plugins[@]}" --product protoc-gen-grpc-swift-2
-bin="$("${plugins[@]}" --show-bin-path)"
+if [[ -n "${PROTOC_PLUGINS_BIN:-}" ]]; then
+    bin="$PROTOC_PLUGINS_BIN"
+    for plugin in protoc-gen-swift protoc-gen-grpc-swift-2; do
+        [[ -x "$bin/$plugin" ]] || { echo "proto: $bin/$plugin is missing (PROTOC_PLUGINS_BIN)" >&2; exit 1; }
+    done
+else
+    plugins=(swift build -c release --package-path scripts/protoc-plugins --scratch-path .build-plugins)
+    "${plugins[@]}" --product protoc-gen-swift
+    "${plugins[@]}" --product protoc-gen-grpc-swift-2
+    bin="$("${plugins[@]}" --show-bin-path)"
+fi
 
 stray="$(find Sources -name '*.proto' -not -path '*/Protos/*')"
 if [[ -n "$stray" ]]; then
