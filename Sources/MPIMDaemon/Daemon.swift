@@ -38,7 +38,7 @@ public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
                         metrics: PrometheusCollectorRegistry? = nil) async throws -> Daemon {
     OpenFilesLimit.raise(logger: logger)
     if configuration.services.isServicesProcess {
-        return try await buildServicesProcess(configuration, logger: logger)
+        return try await buildServicesProcess(configuration, logger: logger, metrics: metrics)
     }
     let listeners = try await Listeners.bind(configuration)
     do {
