@@ -19,6 +19,10 @@
 // runs beside the gateway that calls it, and the gateway's client tells it
 // (`GroupMembershipObserver`, Docs/ARCHITECTURE.md, "Services over gRPC").
 //
+// Compatibility as in mpim/bus/v1/bus.proto: field numbers are never reused;
+// a new RPC or field is added, never changed, so a services process and the
+// gateways calling it are upgraded together only when a change says so.
+//
 // Regenerate the Swift beside it with `make proto`.
 
 import SwiftProtobuf

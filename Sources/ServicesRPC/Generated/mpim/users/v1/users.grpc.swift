@@ -4,6 +4,10 @@
 // Every reply is a oneof of the method's result and a `ServiceError`: a
 // refusal is an answer, not a failed call. Ids are the store's, positive.
 //
+// Compatibility as in mpim/bus/v1/bus.proto: field numbers are never reused;
+// a new RPC or field is added, never changed, so a services process and the
+// gateways calling it are upgraded together only when a change says so.
+//
 // Regenerate the Swift beside it with `make proto`.
 
 // DO NOT EDIT.
