@@ -10,10 +10,17 @@ import Synchronization
 final class HealthService: Sendable {
     typealias Status = Grpc_Health_V1_HealthCheckResponse.ServingStatus
 
+    private struct Watcher {
+        /// Whether it watches a service this server runs (told NOT_SERVING at
+        /// shutdown) rather than one it does not (only ended).
+        var known: Bool
+        var continuation: AsyncStream<Status>.Continuation
+    }
+
     private struct State {
         var serving = true
         var nextWatcher = 0
-        var watchers: [Int: AsyncStream<Status>.Continuation] = [:]
+        var watchers: [Int: Watcher] = [:]
     }
 
     /// Full names of the services served (`mpim.users.v1.Users`).
@@ -38,24 +45,21 @@ final class HealthService: Sendable {
             return state.watchers.values
         }
         for watcher in watchers {
-            watcher.yield(.notServing)
-            watcher.finish()
+            if watcher.known { watcher.continuation.yield(.notServing) }
+            watcher.continuation.finish()
         }
     }
 
     /// The statuses a watch call writes: the one now, then each change.
-    private func watch(_ service: String) -> AsyncStream<Status> {
+    func watchStream(_ service: String) -> AsyncStream<Status> {
         let (stream, continuation) = AsyncStream.makeStream(of: Status.self)
-        guard let status = status(of: service) else {
-            continuation.yield(.serviceUnknown)
-            return stream
-        }
-        continuation.yield(status)
+        let status = status(of: service)
+        continuation.yield(status ?? .serviceUnknown)
         let id: Int? = state.withLock { state in
             guard state.serving else { return nil }
             let id = state.nextWatcher
             state.nextWatcher += 1
-            state.watchers[id] = continuation
+            state.watchers[id] = Watcher(known: status != nil, continuation: continuation)
             return id
         }
         guard let id else {
@@ -81,7 +85,7 @@ extension HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
 
     func watch(request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
                context: ServerContext) async throws {
-        for await status in watch(request.service) {
+        for await status in watchStream(request.service) {
             try await response.write(.with { $0.status = status })
         }
     }
