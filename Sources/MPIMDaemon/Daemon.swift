@@ -126,7 +126,8 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         reservation: listeners.http,
         routes: OperationsRoutes(
             backend: DaemonOperations(
-                gatewayID: gatewayID, isWritable: stores.isWritable, redis: queueConnection, registry: registry,
+                gatewayID: gatewayID, isWritable: stores.isWritable, redis: queueConnection,
+                servicesServing: { await remote.allServing() }, registry: registry,
                 presence: presence, messages: messages, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations")))

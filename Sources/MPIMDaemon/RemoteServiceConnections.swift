@@ -12,6 +12,12 @@ struct RemoteServiceConnections {
     /// Where Groups is, when not in this process.
     let groups: ServicesConnection?
 
+    /// Whether every services process answers its health check (true when none).
+    func allServing() async -> Bool {
+        for connection in connections where await !connection.isServing() { return false }
+        return true
+    }
+
     init(_ placement: ServicesPlacement, logger: Logger) throws {
         var byAddress: [ServiceAddress: ServicesConnection] = [:]
         var ordered: [ServicesConnection] = []

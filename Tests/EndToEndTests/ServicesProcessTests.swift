@@ -29,7 +29,7 @@ struct ServicesProcessTests {
         }
     }
 
-    @Test("while the services process is down, commands that need it answer -ERR unavailable within the deadline; once it is back they work again, the gateway never restarted")
+    @Test("while the services process is down, commands that need it answer -ERR unavailable within the deadline and /healthz reads degraded; once it is back they work again, the gateway never restarted")
     func servicesDown() async throws {
         try await withCluster(gateways: 1, split: true) { cluster in
             let services = try #require(cluster.services)
@@ -38,7 +38,13 @@ struct ServicesProcessTests {
             _ = try await a.sendMessage(to: ub, "before")  // Messaging now knows that ub exists
             _ = try await b.push()
 
+            let http = try #require(await cluster.daemons[0].httpPort())
             await services.kill()
+            // The gateway's /healthz tells that a services process it calls does not answer.
+            let degraded = try await eventually { try httpGet(port: http, path: "/healthz") } until: {
+                $0.body.contains(#""status":"degraded""#)
+            }
+            #expect(degraded.status == 200)
             let fresh = try await cluster.client()
             for (client, line) in [(fresh, "LOGIN \(nameB) pw123 phone"), (a, "GETFRIENDS"), (a, "CREATEGROUP g"),
                                    (a, "ADDFRIEND \(ub)"), (a, "USER \(nameB)"), (fresh, "REGISTER \(uniqueName("n")) pw123")] {
@@ -57,6 +63,9 @@ struct ServicesProcessTests {
                 try await fresh.cmd("LOGIN \(nameB) pw123 phone") == "+OK uid=\(ub)"
             }
             #expect(back, "LOGIN never worked again after the services process came back")
+            _ = try await eventually { try httpGet(port: http, path: "/healthz") } until: {
+                $0.body.contains(#""status":"ok""#)
+            }
             #expect(try await a.cmd("ADDFRIEND \(ub)") == "+OK friend added")
             #expect(try await b.cmd("GETFRIENDS") == "+OK friends: \(ua)")
         }

@@ -88,6 +88,17 @@ public final class ServicesConnection: Service, Sendable {
         return try reply.result.get()
     }
 
+    /// Whether the services process answers its health check with SERVING
+    /// within the deadline (the gateway's `/healthz`).
+    public func isServing() async -> Bool {
+        let health = Grpc_Health_V1_Health.Client(wrapping: client)
+        do {
+            return try await health.check(Grpc_Health_V1_HealthCheckRequest(), options: options).status == .serving
+        } catch {
+            return false
+        }
+    }
+
     /// What the caller sees of a call that failed: the service did not answer
     /// (`.unavailable`), or answered something other than a reply, which is a
     /// fault of ours, not of availability (`.internal`).
