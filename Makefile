@@ -1,5 +1,5 @@
 # mpim: `make run` to chat, `make test` to prove it.
-.PHONY: all deps build release run test conformance bench clean
+.PHONY: all deps build release run test conformance bench proto clean
 
 all: build
 
@@ -20,8 +20,10 @@ run: release
 # .test-artifacts/browser/), a cluster across hosts made of network
 # namespaces (gateways, Redis and PostgreSQL, nginx; logs of a failing run in
 # .test-artifacts/multihost/), then the end-to-end scenarios again with the
-# Redis Streams transport ([redis_queue] mode = stream), and again on
-# PostgreSQL ([storage] backend = postgres, a private server the tests start).
+# Redis Streams transport ([redis_queue] mode = stream), again on
+# PostgreSQL ([storage] backend = postgres, a private server the tests start),
+# and again split: Users and Groups in a services process of their own per
+# cluster (`mpimd --serve users,groups`) that the gateways call over gRPC.
 test: deps
 	swift test
 	scripts/tmux-client-test.sh
@@ -29,6 +31,7 @@ test: deps
 	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/multihost-test.py
 	MPIM_E2E_QUEUE_MODE=stream swift test --skip-build --filter EndToEndTests
 	MPIM_E2E_BACKEND=postgres swift test --skip-build --filter EndToEndTests
+	MPIM_E2E_SPLIT=1 swift test --skip-build --filter EndToEndTests
 
 # The independent protocol checks in ../shared (builds the release daemon).
 conformance: release
@@ -39,5 +42,13 @@ conformance: release
 bench: deps
 	scripts/bench.sh
 
+# Regenerates the Swift of every .proto under Sources/ (each Protos folder into
+# the Generated folder beside it), building the protoc plugins first into
+# .build-plugins (scripts/protoc-plugins; about ten minutes) unless
+# PROTOC_PLUGINS_BIN names a folder holding them already. Needs protoc; the
+# generated Swift is committed, so nothing else does.
+proto:
+	scripts/proto.sh
+
 clean:
-	rm -rf .build .run .test-artifacts
+	rm -rf .build .build-plugins .run .test-artifacts

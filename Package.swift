@@ -24,8 +24,12 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
     ],
     targets: [
         // Shared vocabulary: ids, messages, pushes, the error enum.
@@ -105,6 +109,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The gateways' bus speaks protobuf: `Delivery/Protos` holds the contract
+        // (`make proto` regenerates `Delivery/Generated` from it; the generated
+        // Swift is committed, so a build needs no protoc).
         .target(
             name: "Presence",
             dependencies: [
@@ -112,7 +119,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Delivery/Protos"]
         ),
         .target(
             name: "Groups",
@@ -196,13 +205,32 @@ let package = Package(
             ]
         ),
 
+        // Users and Groups over gRPC: `Protos` holds the contracts (`make proto`
+        // regenerates `Generated`, committed); a server adapter per service
+        // wrapping any implementation of its Swift contract, and a client per
+        // service implementing that same contract, so callers cannot tell a
+        // remote service from one in process; the gRPC health service.
+        .target(
+            name: "ServicesRPC",
+            dependencies: [
+                "MPIMCore", "MPIMServices",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Protos"]
+        ),
+
         // Composition root: configuration and the service group.
         .target(
             name: "MPIMDaemon",
             dependencies: [
                 "MPIMCore", "MPIMServices", "RedisClient", "Cache", "Storage", "Users", "Groups", "Presence", "Messaging",
                 "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "Gateway", "WebGateway", "WorkQueues",
-                "Operations", "PostgresStorage", "UsersPostgres", "GroupsPostgres", "MessagingPostgres",
+                "Operations", "ServicesRPC", "PostgresStorage", "UsersPostgres", "GroupsPostgres", "MessagingPostgres",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -269,6 +297,7 @@ let package = Package(
         ),
         // The seams between modules, read from the sources' imports.
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "MPIMCoreTests", dependencies: ["MPIMCore"]),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"]
@@ -335,6 +364,7 @@ let package = Package(
             name: "MPIMDaemonTests",
             dependencies: [
                 "MPIMDaemon", "MPIMCore", "Storage", "UsersSQLite", "GroupsSQLite", "MessagingSQLite", "TestSupport",
+                "ServicesRPC",
                 "Users", "Groups", "Messaging",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -356,6 +386,15 @@ let package = Package(
             dependencies: [
                 "PostgresStorage", "MPIMCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ServicesRPCTests",
+            dependencies: [
+                "ServicesRPC", "ServiceFakes", "MPIMCore", "MPIMServices",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

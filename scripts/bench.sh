@@ -145,6 +145,27 @@ chmod 755 "$work"  # the postgres user must reach its folder inside
 postgres_port=$(scripts/postgres-server.sh start "$postgres_dir")
 start_daemon bench-pg --storage postgres --postgres-url "postgres://postgres@127.0.0.1:$postgres_port/mpim"
 pg_gw=$daemon_port pg_gw_pid=$daemon_pid
+# Split: Users and Groups in a services process of their own, and a gateway
+# that calls it over gRPC (loopback), for the split rows beside the
+# all-in-one ones of the same run. Messaging stays in the gateway.
+services_port=$(free_port)
+"$bin/mpimd" --config "$work/mpimd.conf" --gateway-id bench-services --redis-host 127.0.0.1 \
+    --redis-port "$redis_port" --db "$work/mpim.db" --http-port 0 --serve users,groups --grpc-port "$services_port" \
+    >"$work/bench-services.log" 2>&1 &
+services_pid=$!
+pids+=("$services_pid")
+for _ in $(seq 1 300); do
+    grep -q "services listening on 127\.0\.0\.1:$services_port" "$work/bench-services.log" && break
+    kill -0 "$services_pid" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "services listening" "$work/bench-services.log" || {
+    echo "mpimd --serve users,groups did not start:" >&2
+    tail -n 20 "$work/bench-services.log" >&2
+    exit 1
+}
+start_daemon bench-split --users "127.0.0.1:$services_port" --groups "127.0.0.1:$services_port"
+split_gw=$daemon_port split_gw_pid=$daemon_pid
 
 # run_row <kind> <label> <mpim-bench arguments…>: runs one row, keeps its key=value
 # line, and the command as the docs show it (ports and pids by name).
@@ -169,6 +190,9 @@ run_row() {
             @IDLE_WEB_PID) actual+=("$idle_web_pid"); shown+=('$IDLE_WEB_PID') ;;
             @PG_GW) actual+=("$pg_gw"); shown+=('$PG_GW') ;;
             @PG_GW_PID) actual+=("$pg_gw_pid"); shown+=('$PG_GW_PID') ;;
+            @SPLIT_GW) actual+=("$split_gw"); shown+=('$SPLIT_GW') ;;
+            @SPLIT_GW_PID) actual+=("$split_gw_pid"); shown+=('$SPLIT_GW_PID') ;;
+            @SERVICES_PID) actual+=("$services_pid"); shown+=('$SERVICES_PID') ;;
             *) actual+=("$arg"); shown+=("$arg") ;;
         esac
     done
@@ -221,6 +245,15 @@ run_row msg "1:1 on PostgreSQL, 16 pairs, window 1" \
     --server-pid @PG_GW_PID --server-pid @REDIS_PID
 run_row login "login, 16 connections" \
     login --port @GW1 --connections 16 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
+# Split against all-in-one (the rows above, same run): LOGIN and a SEND to a
+# new recipient cross to the services process over gRPC; a SEND to a known
+# one does not (Messaging keeps the users it was told exist).
+run_row msg "1:1 split (Users, Groups over gRPC), 64 pairs, window 16" \
+    send --port @SPLIT_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
+    --server-pid @SPLIT_GW_PID --server-pid @REDIS_PID --server-pid @SERVICES_PID
+run_row login "login split (Users over gRPC), 16 connections" \
+    login --port @SPLIT_GW --connections 16 "${timing[@]}" \
+    --server-pid @SPLIT_GW_PID --server-pid @REDIS_PID --server-pid @SERVICES_PID
 run_row ping "mpim-bench PING -> redis-server" \
     send --ping-only --port @REDIS --pairs 64 --window 16 "${timing[@]}" --server-pid @REDIS_PID
 run_row ping "mpim-bench PING -> mpimd" \
@@ -306,6 +339,20 @@ END {
     print ""
     print "Those latencies are measured from the time each command was scheduled, so they include"
     print "how late the bench itself sent (`lag_…` figures): " lateness "."
+    print ""
+    print "### Split against all-in-one (issue 24)"
+    print ""
+    print "Users and Groups in a services process (`mpimd --serve users,groups`) called over gRPC on"
+    print "loopback, against the same services inside the gateway; rows below, same run."
+    print ""
+    print "| figure | all-in-one | split | split / all-in-one |"
+    print "| --- | ---: | ---: | ---: |"
+    load(row("login, 16 connections")); login_rate = f["logins_per_s"]; login_p99 = f["login_p99_us"]
+    load(row("login split (Users over gRPC), 16 connections"))
+    printf "| LOGIN rate | %.0f/s | %.0f/s | %.2f |\n", login_rate, f["logins_per_s"], f["logins_per_s"] / login_rate
+    printf "| LOGIN p99 | %s ms | %s ms | %.2f |\n", ms(login_p99), ms(f["login_p99_us"]), f["login_p99_us"] / login_p99
+    load(row("1:1 split (Users, Groups over gRPC), 64 pairs, window 16")); split_rate = min(f["deliveries_per_s"], f["sends_per_s"])
+    printf "| 1:1 SEND rate, 64 x 16 | %.0f msg/s | %.0f msg/s | %.2f |\n", same_rate, split_rate, split_rate / same_rate
     print ""
     print "### Messages"
     print ""

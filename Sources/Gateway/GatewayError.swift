@@ -43,6 +43,7 @@ public enum GatewayError: Error, Equatable, Sendable {
             case .invalidUsername: "-ERR bad username: 1-32 of A-Z a-z 0-9 _ . -"
             case .invalidPassword: "-ERR bad password: 1-128 bytes, no spaces or NUL"
             case .internal(let reason): "-ERR internal \(reason)"
+            case .unavailable: "-ERR unavailable"
             }
         }
     }

@@ -159,7 +159,7 @@ final class LineInbox: Sendable {
         do {
             guard admitted else {
                 GatewayMetrics.rateLimitedLines.increment()
-                if let refused = state.withLock({ $0.rateLimitLog.refused(now: ContinuousClock.now) }) {
+                if let refused = state.withLock({ $0.rateLimitLog.occurred(now: ContinuousClock.now) }) {
                     session.logger.warning("rate limited", metadata: ["lines": "\(refused)"])
                 }
                 await session.settle()

@@ -13,4 +13,7 @@ public enum MPIMError: Error, Equatable, Sendable {
     case refused(String)
     /// A dependency (SQLite, Redis) failed; the reason is short and safe to show.
     case `internal`(String)
+    /// A service this one calls did not answer: its process is down or
+    /// unreachable, or the call's deadline passed. Worth retrying later.
+    case unavailable
 }

@@ -3,6 +3,7 @@ import Gateway
 import Groups
 import Logging
 import MPIMCore
+import MPIMServices
 import Messaging
 import NIOPosix
 import Operations
@@ -10,14 +11,16 @@ import Presence
 import Prometheus
 import RedisClient
 import ServiceLifecycle
+import ServicesRPC
 import Storage
 import Users
 import WebGateway
 
-/// A wired daemon: its service group and the gateway (for the bound port).
+/// A wired daemon: its service group and the gateway (for the bound port;
+/// nil in a services process, which runs none).
 public struct Daemon: Sendable {
     public let serviceGroup: ServiceGroup
-    public let gateway: GatewayServer
+    public let gateway: GatewayServer?
 }
 
 /// The composition root: binds the listeners, claims the gateway id, opens
@@ -34,6 +37,9 @@ public struct Daemon: Sendable {
 public func buildDaemon(_ configuration: DaemonConfiguration, logger: Logger,
                         metrics: PrometheusCollectorRegistry? = nil) async throws -> Daemon {
     OpenFilesLimit.raise(logger: logger)
+    if configuration.services.isServicesProcess {
+        return try await buildServicesProcess(configuration, logger: logger, metrics: metrics)
+    }
     let listeners = try await Listeners.bind(configuration)
     do {
         return try await wire(configuration, listeners: listeners, logger: logger, metrics: metrics)
@@ -54,19 +60,20 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
     }
 
     let instance = GatewayLease.makeInstance()
-    let redis = RedisConnections(
-        queue: RedisConnection(configuration: named(configuration.redisQueue, gatewayID, instance), label: "queue",
-                               logger: moduleLogger("redis")),
-        cache: RedisConnection(configuration: named(configuration.redisCache, gatewayID, instance), label: "cache",
-                               logger: moduleLogger("redis")),
-        logger: moduleLogger("redis"))
+    let queueConnection = RedisConnection(
+        configuration: named(configuration.redisQueue, gatewayID, instance), label: "queue", logger: moduleLogger("redis"))
+    let cacheConnection = RedisConnection(
+        configuration: named(configuration.redisCache, gatewayID, instance), label: "cache", logger: moduleLogger("redis"))
+    let redis = RedisConnections([queueConnection, cacheConnection], logger: moduleLogger("redis"))
     await redis.start(waitingUpTo: configuration.redisQueue.connectTimeout)
     let lease = GatewayLease(
-        gateway: gatewayID, instance: instance, redis: redis.queue, ttl: configuration.heartbeatTTL,
+        gateway: gatewayID, instance: instance, redis: queueConnection, ttl: configuration.heartbeatTTL,
         interval: configuration.heartbeatInterval)
     let stores: ServiceStores
+    let remote: RemoteServiceConnections
     do {
-        if redis.queue.isConnected {
+        remote = try RemoteServiceConnections(configuration.services, logger: moduleLogger("services"))
+        if queueConnection.isConnected {
             try await lease.claim()
         } else {
             logger.warning("gateway id not checked: Redis is unreachable; it is claimed when Redis is back")
@@ -76,20 +83,17 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         await redis.shutdown()
         throw error
     }
-    let cache = RedisCache(redis: redis.cache, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
+    let cache = RedisCache(redis: cacheConnection, ttls: configuration.cacheTTLs, logger: moduleLogger("cache"))
 
     let messageStore = stores.messages
-    let users = LiveUserService(
-        store: stores.users, cache: cache, hashingPool: .singleton,
-        configuration: .init(
-            bcryptCost: configuration.bcryptCost,
-            throttle: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow,
-                            lockout: configuration.lockoutDuration),
-            verifiedLoginLifetime: configuration.verifiedLoginLifetime),
-        clock: ContinuousClock(), logger: moduleLogger("users"))
-    let groups = LiveGroupService(
-        store: stores.groups, cache: cache,
-        membership: MessageMemberships(store: messageStore), logger: moduleLogger("groups"))
+    // Users and Groups in this process, or clients of the services process
+    // that runs them; Groups tells this gateway's Messaging of membership
+    // changes either way.
+    let memberships = MessageMemberships(store: messageStore)
+    let users: any UserService = remote.users.map { RemoteUserService(connection: $0) }
+        ?? liveUserService(configuration, store: stores.users, cache: cache, logger: moduleLogger("users"))
+    let groups: any GroupService = remote.groups.map { RemoteGroupService(connection: $0, membership: memberships) }
+        ?? LiveGroupService(store: stores.groups, cache: cache, membership: memberships, logger: moduleLogger("groups"))
     let messageWriter = MessageWriter(
         store: messageStore, directory: RecipientDirectory(users: users, groups: groups),
         logger: moduleLogger("messaging"))
@@ -98,13 +102,13 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
     let delivery = GatewayDeliveryAgent(
         configuration: .init(
             gatewayID: gatewayID, queueMode: configuration.queueMode, streamMaxLength: configuration.streamMaxLength),
-        redis: redis.queue, subscriberConfiguration: configuration.redisQueue, local: registry,
+        redis: queueConnection, subscriberConfiguration: configuration.redisQueue, local: registry,
         logger: moduleLogger("presence"))
     let presence = LivePresenceService(
         configuration: .init(
             gatewayID: gatewayID, routeTTL: configuration.routeTTL, maxDevices: configuration.maxDevices,
             heartbeatTTL: configuration.heartbeatTTL, heartbeatInterval: configuration.heartbeatInterval),
-        redis: redis.queue, friends: users, lease: lease, delivery: delivery, logger: moduleLogger("presence"))
+        redis: queueConnection, friends: users, lease: lease, delivery: delivery, logger: moduleLogger("presence"))
     let messages = LiveMessageService(
         store: messageStore, writer: messageWriter, users: users, groups: groups, delivery: delivery, ledger: ledger,
         logger: moduleLogger("messaging"))
@@ -122,7 +126,8 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         reservation: listeners.http,
         routes: OperationsRoutes(
             backend: DaemonOperations(
-                gatewayID: gatewayID, isWritable: stores.isWritable, redis: redis.queue, registry: registry,
+                gatewayID: gatewayID, isWritable: stores.isWritable, redis: queueConnection,
+                servicesServing: { await remote.allServing() }, registry: registry,
                 presence: presence, messages: messages, metrics: metrics, logger: moduleLogger("operations")),
             adminToken: configuration.adminToken, version: MPIMVersion.current),
         logger: moduleLogger("operations")))
@@ -140,6 +145,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         configuration: .init(
             services: [
                 .init(service: redis),
+            ] + remote.connections.map { .init(service: $0) } + [
                 .init(service: stores.upkeep),
                 .init(service: delivery),
                 .init(service: presence),

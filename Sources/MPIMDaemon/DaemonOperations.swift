@@ -14,6 +14,8 @@ struct DaemonOperations: OperationsBackend {
     /// Whether a write to the store commits right now.
     let isWritable: @Sendable () async -> Bool
     let redis: RedisConnection
+    /// Whether every services process this gateway calls answers (true when none).
+    let servicesServing: @Sendable () async -> Bool
     let registry: SessionRegistry
     let presence: any PresenceService
     let messages: any MessageService
@@ -22,7 +24,8 @@ struct DaemonOperations: OperationsBackend {
 
     func health() async -> HealthStatus {
         guard await isWritable() else { return .failing }
-        return redis.isConnected ? .ok : .degraded
+        guard redis.isConnected else { return .degraded }
+        return await servicesServing() ? .ok : .degraded
     }
 
     func onlineSessions() async -> [OnlineSession] {

@@ -53,6 +53,8 @@ public enum MetricsCatalogue {
               help: "Pushes handed to a local session, recipients sent to other gateways, messages returned by PULL."),
         .init(name: "mpim_route_queries_total", kind: .counter,
               help: "Route look-ups: from the route cache (hit), read from Redis (miss), failed."),
+        .init(name: "mpim_bus_payloads_dropped_total", kind: .counter,
+              help: "Bus payloads from other gateways dropped unread: a version this build does not read, or malformed."),
         // Cache and Redis
         .init(name: "mpim_cache_requests_total", kind: .counter, help: "Cache-aside reads by kind and result."),
         .init(name: "mpim_redis_up", kind: .gauge, help: "1 while the Redis connection is up."),

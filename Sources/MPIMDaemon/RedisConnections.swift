@@ -2,31 +2,29 @@ import Logging
 import RedisClient
 import ServiceLifecycle
 
-/// Owns the daemon's Redis connections: first in the service group, so it
-/// is shut down last, after every service that uses them.
+/// Owns the process's Redis connections (a gateway's queue and cache roles,
+/// a services process's cache alone): first in the service group, so it is
+/// shut down last, after every service that uses them.
 final class RedisConnections: Service {
-    /// Routes and publishing (`[redis_queue]`).
-    let queue: RedisConnection
-    /// Cache-aside entries (`[redis_cache]`).
-    let cache: RedisConnection
+    private let connections: [RedisConnection]
     private let logger: Logger
 
-    init(queue: RedisConnection, cache: RedisConnection, logger: Logger) {
-        self.queue = queue
-        self.cache = cache
+    init(_ connections: [RedisConnection], logger: Logger) {
+        self.connections = connections
         self.logger = logger
     }
+
+    private var allConnected: Bool { connections.allSatisfy(\.isConnected) }
 
     /// Starts the connections and gives them a moment to connect, so the
     /// first logins find Redis up (they work without it too, degraded).
     func start(waitingUpTo limit: Duration) async {
-        queue.start()
-        cache.start()
+        for connection in connections { connection.start() }
         let deadline = ContinuousClock.now.advanced(by: limit)
-        while !(queue.isConnected && cache.isConnected), ContinuousClock.now < deadline {
+        while !allConnected, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        if !(queue.isConnected && cache.isConnected) {
+        if !allConnected {
             logger.warning("redis not reachable yet; running degraded until it is")
         }
     }
@@ -36,9 +34,8 @@ final class RedisConnections: Service {
         await shutdown()
     }
 
-    /// Stops both connections' threads.
+    /// Stops every connection's thread.
     func shutdown() async {
-        await queue.shutdown()
-        await cache.shutdown()
+        for connection in connections { await connection.shutdown() }
     }
 }

@@ -4,7 +4,9 @@ import MPIMCore
 public enum HealthStatus: String, Sendable {
     /// SQLite writable and Redis up.
     case ok
-    /// Redis down: the daemon serves from SQLite, cross-gateway pushes wait.
+    /// Redis down: the daemon serves from SQLite, cross-gateway pushes wait;
+    /// or a services process this gateway calls does not answer: the
+    /// commands that need it answer `-ERR unavailable`.
     case degraded
     /// SQLite not writable: nothing can be acknowledged.
     case failing

@@ -12,10 +12,12 @@ enum PresenceMetrics {
     private static let hits = routeQueries("hit")
     private static let misses = routeQueries("miss")
     private static let failures = routeQueries("failure")
+    private static let droppedVersion = droppedPayloads("version")
+    private static let droppedMalformed = droppedPayloads("malformed")
 
     /// Makes every series now, so /metrics shows them at 0 before the first push.
     static func prepare() {
-        _ = (inProcess, pubsub, stream, hits, misses, failures)
+        _ = (inProcess, pubsub, stream, hits, misses, failures, droppedVersion, droppedMalformed)
     }
 
     /// Pushes handed on, by path: `in_process` (a local session), `pubsub` or
@@ -41,11 +43,25 @@ enum PresenceMetrics {
         }
     }
 
+    /// Bus payloads dropped unread, by reason: `version` (one this build does
+    /// not read), `malformed` (does not parse, or holds something invalid).
+    static func droppedPayload(reason: String) {
+        switch reason {
+        case "version": droppedVersion.increment()
+        case "malformed": droppedMalformed.increment()
+        default: droppedPayloads(reason).increment()
+        }
+    }
+
     private static func deliveries(_ path: String) -> Counter {
         Counter(label: "mpim_deliveries_total", dimensions: [("path", path)])
     }
 
     private static func routeQueries(_ result: String) -> Counter {
         Counter(label: "mpim_route_queries_total", dimensions: [("result", result)])
+    }
+
+    private static func droppedPayloads(_ reason: String) -> Counter {
+        Counter(label: "mpim_bus_payloads_dropped_total", dimensions: [("reason", reason)])
     }
 }

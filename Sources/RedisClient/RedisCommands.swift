@@ -5,6 +5,8 @@ public protocol RedisCommands: Sendable {
     func command(_ args: [String]) async throws -> RESPValue
     /// Sends the commands in one batch; one reply per command, error replies as values.
     func pipeline(_ commands: [[String]]) async throws -> [RESPValue]
+    /// The same with binary-safe arguments (a protobuf payload: any byte, NUL and newline included).
+    func pipeline(bytes commands: [[[UInt8]]]) async throws -> [RESPValue]
 }
 
 extension RedisConnection: RedisCommands {}

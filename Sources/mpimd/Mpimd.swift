@@ -44,6 +44,14 @@ struct Mpimd: AsyncParsableCommand {
     var webPort: String?
     @Option(help: "Route TTL in seconds.")
     var routeTtl: String?
+    @Option(help: "Run only these services (users, groups or users,groups) behind a gRPC server, no gateway.")
+    var serve: String?
+    @Option(name: .customLong("grpc-port"), help: "The gRPC port of a services process (--serve); 0 picks a free one.")
+    var grpcPort: String?
+    @Option(help: "host:port of the services process that runs Users (default: in this process).")
+    var users: String?
+    @Option(help: "host:port of the services process that runs Groups (default: in this process).")
+    var groups: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -96,6 +104,7 @@ struct Mpimd: AsyncParsableCommand {
             ("--host", host), ("--port", port), ("--gateway-id", gatewayID), ("--redis-host", redisHost),
             ("--redis-port", redisPort), ("--storage", storage), ("--postgres-url", postgresUrl), ("--db", db),
             ("--http-port", httpPort), ("--web-port", webPort), ("--route-ttl", routeTtl),
+            ("--serve", serve), ("--grpc-port", grpcPort), ("--users", users), ("--groups", groups),
             ("--log-level", logLevel),
         ]
         return given.compactMap { flag, value in value.map { FlagValue(flag, $0) } }

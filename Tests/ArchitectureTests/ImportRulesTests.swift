@@ -104,6 +104,17 @@ struct ImportRulesTests {
         #expect(Self.imports["MPIMDaemon", default: []].isSuperset(of: Self.stores), "MPIMDaemon composes every backend")
     }
 
+    @Test("the gRPC adapters see contracts only, and only the composition root sees the adapters")
+    func servicesRPC() {
+        let ours = Set(Self.imports.keys)
+        let wrong = Self.imports["ServicesRPC", default: []].intersection(ours).subtracting(["MPIMCore", "MPIMServices"])
+        #expect(wrong.isEmpty, "ServicesRPC imports \(wrong.sorted())")
+        #expect(Self.imports["ServicesRPC", default: []].contains("GRPCCore"), "the table read ServicesRPC")
+        for (module, imported) in Self.imports where module != "MPIMDaemon" && imported.contains("ServicesRPC") {
+            Issue.record("\(module) imports ServicesRPC")
+        }
+    }
+
     @Test("the contracts import nothing of ours but the shared vocabulary")
     func contracts() {
         let ours = Set(Self.imports.keys)

@@ -61,6 +61,53 @@ struct ClusterTests {
         }
     }
 
+    @Test("a gateway drops a garbage and a version-99 payload on its channel or stream, counts them, and delivers on")
+    func unreadableBusPayloads() async throws {
+        try await withCluster(gateways: 2) { cluster in
+            let (a, _, ua) = try await cluster.registeredClient(0)
+            let (b, _, ub) = try await cluster.registeredClient(1)
+            let gateway2 = cluster.daemons[1]
+            let http = try #require(await gateway2.httpPort())
+            let before = try await ScrapedMetrics.scrape(port: http, into: cluster.directory)
+
+            // Bytes that are no protobuf batch ('n' is a field of wire type 6), and a batch of
+            // version 99 whose envelope, read as version 1, would kick b.
+            let payloads = ["not protobuf", try Self.version99Kick(user: ub)]
+            if DaemonConfig()["redis_queue", "mode"] == "stream" {
+                for payload in payloads {
+                    _ = try await cluster.redisCLI("XADD", "stream:gateway:\(gateway2.gatewayID)", "*", "envelope", payload)
+                }
+            } else {
+                for payload in payloads {
+                    #expect(try await cluster.redisCLI("PUBLISH", "gateway:\(gateway2.gatewayID)", payload) == ["1"])
+                }
+            }
+
+            let id = try await a.sendMessage(to: ub, "still  here")
+            let push = try await b.push()
+            #expect(push.hasPrefix("MSG id=\(id) from=\(ua) ts="), "delivered, and b was not kicked: \(push)")
+            #expect(field(push, "text") == "still  here")
+
+            let after = try await ScrapedMetrics.scrape(port: http, into: cluster.directory)
+            #expect(after.moved("mpim_bus_payloads_dropped_total", ["reason": "malformed"], since: before) == 1)
+            #expect(after.moved("mpim_bus_payloads_dropped_total", ["reason": "version"], since: before) == 1)
+            try await gateway2.logLine("warning", "dropped unreadable bus payloads", with: ["dropped=1", "reason=malformed"])
+            #expect(gateway2.logLines("warning", "dropped unreadable bus payloads").count == 1,
+                    "the second drop within the minute is counted, not logged")
+            try await b.expectEmptyPull("the message was pushed, nothing is owed")
+        }
+    }
+
+    /// `Batch{version: 99, envelopes: [Envelope{kick: Kick{user, device: "*", reason: "x"}}]}`
+    /// (`bus.proto`), as a string redis-cli can pass: every byte is ASCII and none is NUL.
+    static func version99Kick(user: Int) throws -> String {
+        guard (1..<128).contains(user) else { throw TestFailure("uid \(user) does not fit one varint byte") }
+        let kick: [UInt8] = [0x08, UInt8(user), 0x12, 0x01, UInt8(ascii: "*"), 0x1A, 0x01, UInt8(ascii: "x")]
+        let envelope: [UInt8] = [0x12, UInt8(kick.count)] + kick
+        let batch: [UInt8] = [0x08, 99, 0x12, UInt8(envelope.count)] + envelope
+        return String(decoding: batch, as: UTF8.self)
+    }
+
     @Test("an idle session stays reachable across gateways after its route TTL has passed")
     func idleSessionOutlivesRouteTTL() async throws {
         try await withCluster(gateways: 2, flags: ["--route-ttl", "2"]) { cluster in

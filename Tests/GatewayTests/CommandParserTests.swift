@@ -181,4 +181,9 @@ struct CommandParserTests {
         #expect(GatewayError.service(.notMember).replyLine == "-ERR not a member")
         #expect(GatewayError.service(.noSuchGroup).replyLine == "-ERR no such group")
     }
+
+    @Test("a service that did not answer reads -ERR unavailable (an extension of PROTOCOL.md)")
+    func unavailableReply() {
+        #expect(GatewayError.service(.unavailable).replyLine == "-ERR unavailable")
+    }
 }

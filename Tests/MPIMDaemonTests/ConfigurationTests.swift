@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MPIMDaemon
+import ServicesRPC
 
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -48,7 +49,8 @@ struct ConfigurationTests {
             == defaults.effectiveLines)
         // Every key but the commented-out ones is in the shipped file.
         let unset = ConfigurationKey.all.map(\.qualifiedName).filter { fromFile.sources[$0] != .file }
-        #expect(unset == ["http.host", "http.admin_token", "web.host", "web.allowed_origins"])
+        #expect(unset == ["http.host", "http.admin_token", "web.host", "web.allowed_origins", "services.serve",
+                          "services.users", "services.groups"])
     }
 
     @Test("the web listener is off unless a port is set; its origins are checked")
@@ -111,6 +113,37 @@ struct ConfigurationTests {
         #expect(flags.storageBackend == .postgres && flags.postgres.url == "postgresql://u@h/d")
         #expect(refusal("[storage]\nbackend = mysql\n")?.description.contains("must be sqlite or postgres") == true)
         #expect(refusal("[postgres]\nurl = db.example:5432\n")?.description.contains("must be a URL such as") == true)
+    }
+
+    @Test("services run in process unless told; a services process serves them on gRPC; a gateway names where they run")
+    func servicesKeys() throws {
+        let defaults = try DaemonConfiguration.load(file: nil, flags: []).configuration.services
+        #expect(defaults.serve.isEmpty && defaults.users == nil && defaults.groups == nil)
+        #expect(defaults.grpcHost == "127.0.0.1" && defaults.grpcPort == 50051 && defaults.deadline == .seconds(2))
+        let serving = try DaemonConfiguration.load(file: nil, flags: [
+            FlagValue("--serve", "users, GROUPS"), FlagValue("--grpc-port", "0"),
+        ])
+        #expect(serving.configuration.services.serve == [.users, .groups])
+        #expect(serving.configuration.services.grpcPort == 0)
+        #expect(serving.effectiveLines.contains("services.serve = users,groups (flag)"))
+        let gateway = try load("[services]\nusers = 10.0.0.5:7000\ngroups = [::1]:7001\ndeadline_ms = 500\n")
+        #expect(gateway.configuration.services.users == ServiceAddress(host: "10.0.0.5", port: 7000))
+        #expect(gateway.configuration.services.groups == ServiceAddress(host: "::1", port: 7001))
+        #expect(gateway.configuration.services.deadline == .milliseconds(500))
+        #expect(gateway.effectiveLines.contains("services.groups = [::1]:7001 (file)"))
+        #expect(try load("").effectiveLines.contains("services.users = (in process) (default)"))
+        #expect(refusal("[services]\nserve = messaging\n")?.description
+            == "bad.conf:2: [services] serve = messaging: must be users, groups or both (users,groups), or empty for a gateway")
+        #expect(refusal("[services]\nusers = 10.0.0.5\n")?.description.contains("must be host:port") == true)
+        #expect(refusal("[services]\ngroups = h:70000\n")?.description.contains("must be host:port") == true)
+        #expect(refusal("[services]\ngrpc_host = localhost\n")?.description.contains("must be an IPv4 or IPv6 address") == true)
+        let both = refusal("[services]\nserve = users\ngroups = 127.0.0.1:7000\n")
+        #expect(both?.description == "bad.conf:3: [services] groups = 127.0.0.1:7000: a process that serves users runs "
+            + "no gateway and calls no remote service; set [services] groups on the gateways")
+        #expect(both?.exitStatus == 78)
+        let byFlag = refusal(nil, flags: [FlagValue("--serve", "users,groups"), FlagValue("--users", "127.0.0.1:7000")])
+        #expect(byFlag?.description.hasPrefix("--users 127.0.0.1:7000: a process that serves users,groups") == true)
+        #expect(byFlag?.exitStatus == 64)
     }
 
     @Test("the admin token is never printed")

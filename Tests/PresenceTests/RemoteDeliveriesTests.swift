@@ -13,7 +13,7 @@ struct RemoteDeliveriesTests {
     /// Answers HGETALL route:<uid> from `routes`, records every pipeline.
     final class FakeRedis: RedisCommands {
         let routes: [UserID: [RouteEntry]]
-        private let recorded = Mutex<[[[String]]]>([])
+        private let recorded = Mutex<[[[[UInt8]]]]>([])
         private let down: Bool
 
         init(routes: [UserID: [RouteEntry]], down: Bool = false) {
@@ -21,19 +21,24 @@ struct RemoteDeliveriesTests {
             self.down = down
         }
 
-        var pipelines: [[[String]]] { recorded.withLock { $0 } }
+        /// Every pipeline's commands, each argument as bytes.
+        var pipelines: [[[[UInt8]]]] { recorded.withLock { $0 } }
 
         func command(_ args: [String]) async throws -> RESPValue {
             try await pipeline([args])[0]
         }
 
         func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
+            try await pipeline(bytes: commands.map { $0.map { Array($0.utf8) } })
+        }
+
+        func pipeline(bytes commands: [[[UInt8]]]) async throws -> [RESPValue] {
             if down { throw RedisError.unavailable("test: down") }
             recorded.withLock { $0.append(commands) }
             return commands.map { command in
-                guard command.first == "HGETALL", let user = UserID(command[1].dropFirst("route:".count)) else {
-                    return .integer(1)
-                }
+                guard command.first == Array("HGETALL".utf8),
+                      let user = UserID(String(decoding: command[1].dropFirst("route:".count), as: UTF8.self))
+                else { return .integer(1) }
                 return .array((routes[user] ?? []).flatMap { [RESPValue.bulkString(Array($0.device.utf8)),
                                                               .bulkString(Array($0.value.utf8))] })
             }
@@ -52,8 +57,9 @@ struct RemoteDeliveriesTests {
     /// The envelopes of each PUBLISH, by channel.
     private func published(_ redis: FakeRedis) -> [String: [GatewayEnvelope]] {
         var byChannel: [String: [GatewayEnvelope]] = [:]
-        for command in redis.pipelines.flatMap({ $0 }) where command.first == "PUBLISH" {
-            byChannel[command[1], default: []] += GatewayEnvelope.decodeAll(Array(command[2].utf8)) ?? []
+        for command in redis.pipelines.flatMap({ $0 }) where command.first == Array("PUBLISH".utf8) {
+            byChannel[String(decoding: command[1], as: UTF8.self), default: []] +=
+                (try? GatewayEnvelope.envelopes(in: command[2])) ?? []
         }
         return byChannel
     }
@@ -86,7 +92,7 @@ struct RemoteDeliveriesTests {
         let (cached, generation) = cache.lookup([2])
         await remote.submit(.init(deliveries: [PushDelivery(push: message(2, to: 2), users: [2])], routes: cached,
                                   missing: [], generation: generation))
-        let reads = redis.pipelines.flatMap { $0 }.filter { $0.first == "HGETALL" }
+        let reads = redis.pipelines.flatMap { $0 }.filter { $0.first == Array("HGETALL".utf8) }
         #expect(reads.count == 1)
         #expect(published(redis)["gateway:gw-2"]?.count == 2)
     }

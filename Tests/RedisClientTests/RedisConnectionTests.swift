@@ -27,6 +27,26 @@ struct RedisConnectionTests {
         }
     }
 
+    @Test("binary payloads (NUL, CR, LF, bytes that are not UTF-8) go out pipelined and come back from a stream unchanged")
+    func binaryStreamEntries() async throws {
+        try await withRedisServer { server in
+            try await withConnection(testConfiguration(port: server.port)) { redis in
+                let payloads: [[UInt8]] = [
+                    [0x08, 0x01, 0x12, 0x00, 0x0A, 0x0D, 0x0A, 0x00, 0xFF, 0x80],
+                    Array((0...255).map(UInt8.init)) + [0, 0, 10, 10],
+                    [], [0], [10],
+                ]
+                let words = ["XADD", "binary", "*", "envelope"].map { Array($0.utf8) }
+                let added = try await redis.pipeline(bytes: payloads.map { words + [$0] })
+                #expect(added.allSatisfy { $0.string != nil }, "\(added)")
+                let read = try await redis.command(["XRANGE", "binary", "-", "+"])
+                // [[id, [field, value]], ...]
+                let values = (read.array ?? []).map { $0.array?.last?.array?.last?.bytes }
+                #expect(values == payloads)
+            }
+        }
+    }
+
     @Test("a pipeline of 1000 commands answers in order")
     func pipelineOrder() async throws {
         try await withRedisServer { server in

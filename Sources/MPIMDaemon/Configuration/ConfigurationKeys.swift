@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MPIMCore
 import PostgresStorage
+import ServicesRPC
 import Presence
 import RedisClient
 
@@ -77,8 +81,47 @@ extension ConfigurationKey {
                 configuration.webAllowedOrigins = origins
             }, show: { $0.webAllowedOrigins.isEmpty ? "(none: same origin only)" : $0.webAllowedOrigins.joined(separator: " ") }),
 
+        ] + servicesKeys + [
             .init("log", "level", .logLevel, flags: ["--log-level"], \.logLevel),
         ]
+    }
+
+    /// `[services]`: where Users and Groups run.
+    private static var servicesKeys: [ConfigurationKey] {
+        [
+            .init("services", "serve", flags: ["--serve"], apply: { text, configuration throws(ValueProblem) in
+                var served: [ServedService] = []
+                for word in text.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }).lowercased() }) {
+                    guard let service = ServedService(rawValue: word) else {
+                        throw ValueProblem(text: "must be users, groups or both (users,groups), or empty for a gateway")
+                    }
+                    if !served.contains(service) { served.append(service) }
+                }
+                configuration.services.serve = served
+            }, show: { $0.services.serve.isEmpty ? "(none: a gateway)" : $0.services.serve.map(\.rawValue).joined(separator: ",") }),
+            .init("services", "grpc_host", .text("an IPv4 or IPv6 address") { isIPAddress($0) }, \.services.grpcHost),
+            .init("services", "grpc_port", .integer(0...65535, unit: " (0 picks a free port)"), flags: ["--grpc-port"],
+                  \.services.grpcPort),
+            remoteServiceKey("users", \.services.users),
+            remoteServiceKey("groups", \.services.groups),
+            .init("services", "deadline_ms", .milliseconds(1...600_000), \.services.deadline),
+        ]
+    }
+
+    /// `[services] users` / `groups`: `host:port` of the process that serves it.
+    private static func remoteServiceKey(_ name: String, _ path: WritableKeyPath<DaemonConfiguration, ServiceAddress?>)
+        -> ConfigurationKey
+    {
+        .init("services", name, flags: ["--\(name)"], apply: { text, configuration throws(ValueProblem) in
+            guard !text.isEmpty else {
+                configuration[keyPath: path] = nil
+                return
+            }
+            guard let address = ServiceAddress(parsing: text) else {
+                throw ValueProblem(text: "must be host:port of a services process (127.0.0.1:50051, [::1]:50051), or empty for in process")
+            }
+            configuration[keyPath: path] = address
+        }, show: { $0[keyPath: path].map(\.description) ?? "(in process)" })
     }
 
     /// `[postgres]`: the server, when `[storage] backend = postgres`.
@@ -112,3 +155,10 @@ extension ConfigurationKey {
     }
 }
 
+
+/// An IPv4 or IPv6 address literal (the gRPC listener binds one; names are not resolved).
+private func isIPAddress(_ text: String) -> Bool {
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+}

@@ -60,6 +60,7 @@ extension DaemonConfiguration {
             }
         }
         try checkHeartbeat(loaded, path: file?.path, lines: lines)
+        try checkServices(loaded, path: file?.path, lines: lines, flags: flags)
         return loaded
     }
 
@@ -116,6 +117,25 @@ extension DaemonConfiguration {
             return " (did you mean [\(elsewhere.section)] \(elsewhere.name)?)"
         }
         return ""
+    }
+
+    /// A services process runs no gateway, so it calls no remote service:
+    /// `serve` with `users` or `groups` set is a mistake, whichever names which.
+    private static func checkServices(_ loaded: LoadedConfiguration, path: String?, lines: [String: Int],
+                                      flags: [FlagValue]) throws(ConfigurationError) {
+        let services = loaded.configuration.services
+        guard services.isServicesProcess else { return }
+        let serving = services.serve.map(\.rawValue).joined(separator: ",")
+        for (name, address) in [("users", services.users), ("groups", services.groups)] {
+            guard let address else { continue }
+            let problem = "a process that serves \(serving) runs no gateway and calls no remote service; "
+                + "set [services] \(name) on the gateways"
+            if loaded.sources["services.\(name)"] == .flag {
+                throw .flag("--\(name)", flags.last { $0.flag == "--\(name)" }?.value ?? "\(address)", problem)
+            }
+            throw .file(path ?? defaultFile, line: lines["services.\(name)"] ?? 0,
+                        "[services] \(name) = \(address): \(problem)")
+        }
     }
 
     /// A heartbeat renewed less often than it expires makes a live gateway look dead.

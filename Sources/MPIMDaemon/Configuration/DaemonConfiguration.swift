@@ -60,6 +60,8 @@ public struct DaemonConfiguration: Sendable {
     public var webAllowedOrigins: [String] = []
     /// Bearer token for `/admin/*` (`[http] admin_token`); unset disables the admin API.
     public var adminToken: String?
+    /// Where Users and Groups run (`[services]`).
+    public var services = ServicesPlacement()
     /// Log level (`[log] level`).
     public var logLevel: Logger.Level = .info
 

@@ -58,6 +58,8 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
         self.local = local
         self.logger = logger
         PresenceMetrics.prepare()
+        // Payloads from other gateways, on either path: envelopes, or counted and dropped.
+        let busReader = BusReader(logger: logger)
         let routeCache = RouteCache(maxAge: configuration.routeCacheMaxAge)
         self.routeCache = routeCache
         routeReader = RouteReader(redis: redis, cache: routeCache)
@@ -68,17 +70,14 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
             configuration: subscriberConfiguration,
             channels: [RedisKeys.gatewayChannel(configuration.gatewayID), RedisKeys.routesChanged],
             label: "subscriber", logger: logger,
-            onMessage: { [local, logger] channel, payload in
+            onMessage: { [local] channel, payload in
                 // On the subscriber thread: decode and enqueue writes, never block.
                 if channel == RedisKeys.routesChanged {
                     let users = String(decoding: payload, as: UTF8.self).split(separator: ",").compactMap { UserID($0) }
                     routeCache.invalidate(users)
                     return
                 }
-                guard let envelopes = GatewayEnvelope.decodeAll(payload) else {
-                    logger.warning("dropped malformed envelope", metadata: ["bytes": "\(payload.count)"])
-                    return
-                }
+                guard let envelopes = busReader.envelopes(in: payload, source: "pubsub") else { return }
                 GatewayEnvelope.apply(envelopes, to: local)
             })
         if configuration.queueMode == .stream {
@@ -88,7 +87,7 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
             streamRedis.commandTimeout = max(streamRedis.commandTimeout, blockTime + .seconds(2))
             streamConsumer = StreamConsumer(
                 connection: RedisConnection(configuration: streamRedis, label: "stream", logger: logger),
-                gateway: configuration.gatewayID, local: local, logger: logger, blockTime: blockTime, batch: 256)
+                gateway: configuration.gatewayID, local: local, busReader: busReader, blockTime: blockTime, batch: 256)
         } else {
             streamConsumer = nil
         }
@@ -176,8 +175,8 @@ public final class GatewayDeliveryAgent: DeliveryService, Service {
 
     /// Hands envelopes to other gateways, one command each, in one round trip.
     func send(_ envelopes: [GatewayEnvelope], to gateways: [GatewayID]) async throws {
-        _ = try await redis.pipeline(gateways.map {
-            configuration.queueMode.command(sending: envelopes, to: $0, streamMaxLength: configuration.streamMaxLength)
+        _ = try await redis.pipeline(bytes: gateways.map {
+            try configuration.queueMode.command(sending: envelopes, to: $0, streamMaxLength: configuration.streamMaxLength)
         })
     }
 

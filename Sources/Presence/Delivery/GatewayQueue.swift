@@ -20,15 +20,18 @@ extension RedisKeys {
 }
 
 extension GatewayQueueMode {
-    /// The command that hands `envelopes`, in order, to `gateway` in one message.
-    func command(sending envelopes: [GatewayEnvelope], to gateway: GatewayID, streamMaxLength: Int) -> [String] {
-        let payload = GatewayEnvelope.encode(envelopes)
-        return switch self {
+    /// The command that hands `envelopes`, in order, to `gateway` in one
+    /// message: their protobuf payload as the last argument, binary.
+    func command(sending envelopes: [GatewayEnvelope], to gateway: GatewayID, streamMaxLength: Int) throws
+        -> [[UInt8]]
+    {
+        let payload = try GatewayEnvelope.payload(envelopes)
+        let words = switch self {
         case .pubsub:
-            ["PUBLISH", RedisKeys.gatewayChannel(gateway), payload]
+            ["PUBLISH", RedisKeys.gatewayChannel(gateway)]
         case .stream:
-            ["XADD", RedisKeys.gatewayStream(gateway), "MAXLEN", "~", String(streamMaxLength), "*",
-             "envelope", payload]
+            ["XADD", RedisKeys.gatewayStream(gateway), "MAXLEN", "~", String(streamMaxLength), "*", "envelope"]
         }
+        return words.map { Array($0.utf8) } + [payload]
     }
 }

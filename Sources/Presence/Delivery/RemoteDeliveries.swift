@@ -105,14 +105,14 @@ final class RemoteDeliveries: Sendable {
             }
         }
         guard !envelopesByGateway.isEmpty else { return }
-        let commands = envelopesByGateway.sorted { $0.key < $1.key }.map { target, envelopes in
-            queueMode.command(sending: envelopes, to: target, streamMaxLength: streamMaxLength)
-        }
         do {
-            _ = try await reader.redis.pipeline(commands)
+            let commands = try envelopesByGateway.sorted { $0.key < $1.key }.map { target, envelopes in
+                try queueMode.command(sending: envelopes, to: target, streamMaxLength: streamMaxLength)
+            }
+            _ = try await reader.redis.pipeline(bytes: commands)
             PresenceMetrics.delivered(remoteRecipients, path: queueMode.rawValue)
         } catch {
-            logger.warning("publish failed", metadata: ["gateways": "\(commands.count)", "error": "\(error)"])
+            logger.warning("publish failed", metadata: ["gateways": "\(envelopesByGateway.count)", "error": "\(error)"])
         }
     }
 }

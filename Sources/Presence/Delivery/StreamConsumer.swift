@@ -1,4 +1,3 @@
-import Logging
 import MPIMCore
 import MPIMServices
 import RedisClient
@@ -16,7 +15,7 @@ struct StreamConsumer: Sendable {
     let connection: RedisConnection
     let gateway: GatewayID
     let local: any LocalDelivery
-    let logger: Logger
+    let busReader: BusReader
     let blockTime: Duration
     let batch: Int
 
@@ -68,10 +67,8 @@ struct StreamConsumer: Sendable {
     private func deliver(_ entries: [(id: String, payload: [UInt8])]) async throws {
         guard !entries.isEmpty else { return }
         for entry in entries {
-            guard let envelopes = GatewayEnvelope.decodeAll(entry.payload) else {
-                logger.warning("dropped malformed stream entry", metadata: ["id": "\(entry.id)"])
-                continue
-            }
+            // One that cannot be read is counted and dropped, and acknowledged with the rest.
+            guard let envelopes = busReader.envelopes(in: entry.payload, source: "stream") else { continue }
             GatewayEnvelope.apply(envelopes, to: local)
         }
         _ = try await connection.command(["XACK", stream, RedisKeys.streamGroup] + entries.map(\.id))

@@ -23,6 +23,12 @@ struct DaemonConfig: Sendable {
         return backend.isEmpty ? "sqlite" : backend
     }
 
+    /// Whether Users and Groups run in a services process of their own
+    /// (`MPIM_E2E_SPLIT=1`; `make test` runs the suite once so).
+    static var split: Bool {
+        ProcessInfo.processInfo.environment["MPIM_E2E_SPLIT"] == "1"
+    }
+
     subscript(section: String, key: String) -> String? {
         get { settings[section]?[key] }
         set { settings[section, default: [:]][key] = newValue }

@@ -10,24 +10,35 @@ import Testing
 // MPIM_E2E_PARALLEL=<n> sets how many clusters run at once (default 3).
 // MPIM_E2E_BACKEND=postgres stores in a database of its own per cluster on
 // one private PostgreSQL server the test process starts (`make test` runs
-// the suite once so).
+// the suite once so). MPIM_E2E_SPLIT=1 runs Users and Groups in a services
+// process of their own per cluster (`mpimd --serve users,groups`), which
+// every gateway of the cluster calls over gRPC (`make test` runs the suite
+// once so too).
 
 /// One Redis and `gateways` daemons (`gateway-1`, `gateway-2`, …) sharing one
 /// SQLite file (or PostgreSQL database), in a temporary folder. Made and torn down by `withCluster`.
 final class TestCluster: Sendable {
     let directory: URL
     let redis: RedisServerProcess
+    /// The services process, in split mode (`MPIM_E2E_SPLIT=1`); not among `daemons`.
+    let services: DaemonProcess?
+    /// What each gateway is told besides the usual: where the services process is.
+    private let gatewayFlags: [String]
     private let started = Mutex<[DaemonProcess]>([])
     private let clients = Mutex<[LineClient]>([])
 
     var daemons: [DaemonProcess] { started.withLock { $0 } }
 
-    private init(directory: URL, redis: RedisServerProcess) {
+    private init(directory: URL, redis: RedisServerProcess, services: DaemonProcess?, gatewayFlags: [String]) {
         self.directory = directory
         self.redis = redis
+        self.services = services
+        self.gatewayFlags = gatewayFlags
     }
 
-    fileprivate static func start(gateways: Int, config: DaemonConfig, flags: [String]) async throws -> TestCluster {
+    fileprivate static func start(gateways: Int, config: DaemonConfig, flags: [String], split: Bool) async throws
+        -> TestCluster
+    {
         let directory = try makeTemporaryDirectory(prefix: "mpim-e2e")
         let redis: RedisServerProcess
         do {
@@ -36,23 +47,40 @@ final class TestCluster: Sendable {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
-        let cluster = TestCluster(directory: directory, redis: redis)
+        var config = config
+        for section in ["redis_queue", "redis_cache"] {
+            config[section, "host"] = "127.0.0.1"
+            config[section, "port"] = "\(redis.port)"
+        }
+        let configFile = directory.appendingPathComponent("mpimd.conf")
+        let database = directory.appendingPathComponent("mpim.db")
+        var services: DaemonProcess?
+        var gatewayFlags: [String] = []
         do {
-            var config = config
-            for section in ["redis_queue", "redis_cache"] {
-                config[section, "host"] = "127.0.0.1"
-                config[section, "port"] = "\(redis.port)"
-            }
             if DaemonConfig.backend == "postgres" {
                 config["storage", "backend"] = "postgres"
                 config["postgres", "url"] = try await PostgresServerProcess.shared().createDatabase()
             }
-            let configFile = directory.appendingPathComponent("mpimd.conf")
             try config.text.write(to: configFile, atomically: false, encoding: .utf8)
+            if split {
+                // A fixed port, so that the process comes back where the gateways look for it.
+                let port = try freeLoopbackPort()
+                services = try await DaemonProcess.start(
+                    gatewayID: "services", redisPort: redis.port, database: database, configFile: configFile,
+                    directory: directory, extraFlags: ["--serve", "users,groups", "--grpc-port", "\(port)"])
+                gatewayFlags = ["--users", "127.0.0.1:\(port)", "--groups", "127.0.0.1:\(port)"]
+            }
+        } catch {
+            await redis.stop()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        let cluster = TestCluster(directory: directory, redis: redis, services: services, gatewayFlags: gatewayFlags)
+        do {
             for n in 1...gateways {
                 let daemon = try await DaemonProcess.start(
                     gatewayID: "gateway-\(n)", redisPort: redis.port, database: cluster.database,
-                    configFile: configFile, directory: directory, extraFlags: flags)
+                    configFile: configFile, directory: directory, extraFlags: gatewayFlags + flags)
                 cluster.started.withLock { $0.append(daemon) }
             }
         } catch {
@@ -72,7 +100,7 @@ final class TestCluster: Sendable {
     func startDaemon(gatewayID: String) async throws -> DaemonProcess {
         let daemon = try await DaemonProcess.start(
             gatewayID: gatewayID, redisPort: redis.port, database: database, configFile: configFile,
-            directory: directory)
+            directory: directory, extraFlags: gatewayFlags)
         started.withLock { $0.append(daemon) }
         return daemon
     }
@@ -104,12 +132,14 @@ final class TestCluster: Sendable {
 
     /// The tails of every daemon's log and of Redis's.
     func logTails() -> String {
-        (daemons.map { $0.logTail() } + [logTail(redis.log, lines: 5)]).joined(separator: "\n")
+        (daemons.map { $0.logTail() } + (services.map { [$0.logTail(lines: 10)] } ?? []) + [logTail(redis.log, lines: 5)])
+            .joined(separator: "\n")
     }
 
     fileprivate func tearDown() async {
         for client in clients.withLock({ $0 }) { client.close() }
         for daemon in daemons { await daemon.stop() }
+        await services?.stop()
         await redis.stop()
         if !keepTemporaryFiles {
             try? FileManager.default.removeItem(at: directory)
@@ -119,11 +149,13 @@ final class TestCluster: Sendable {
 
 /// Runs `body` against a fresh cluster and always stops every process it
 /// started, by pid. An error thrown by `body` comes back with the log tails.
+/// `split`: Users and Groups in a services process of their own (by default
+/// as `MPIM_E2E_SPLIT` says).
 func withCluster(gateways: Int = 1, config: DaemonConfig = DaemonConfig(), flags: [String] = [],
-                 _ body: (TestCluster) async throws -> Void) async throws {
+                 split: Bool = DaemonConfig.split, _ body: (TestCluster) async throws -> Void) async throws {
     await clusterSlots.acquire()
     do {
-        let cluster = try await TestCluster.start(gateways: gateways, config: config, flags: flags)
+        let cluster = try await TestCluster.start(gateways: gateways, config: config, flags: flags, split: split)
         do {
             try await body(cluster)
         } catch let failed as ExpectationFailedError {  // a failed #require, recorded with its values
