@@ -38,8 +38,10 @@ struct AvailabilityTests {
             #expect(await refusal { () async throws(MPIMError) in
                 try await services.users.login(username: "a", password: "b")
             } == .unavailable)
+            // Cut short by the 300 ms deadline, not by the service's 3 s stall;
+            // a loaded machine (all suites at once) has answered after 2.2 s.
             let waited = ContinuousClock.now - start
-            #expect(waited >= .milliseconds(250) && waited < .seconds(2), "waited \(waited)")
+            #expect(waited >= .milliseconds(250) && waited < .milliseconds(2900), "waited \(waited)")
         }
     }
 

@@ -17,7 +17,11 @@ func withLoopbackServices<T: Sendable>(
     let connection = try ServicesConnection(
         address: ServiceAddress(host: "127.0.0.1", port: socket.port),
         configuration: .init(deadline: deadline, maxReconnectDelay: .milliseconds(200)), logger: quietLogger)
-    let group = ServiceGroup(services: [connection, server], logger: quietLogger)
+    // The client is the last service, so it stops first: a client that
+    // reconnects while the server stops can reach a connection the server
+    // accepted but never serves, which grpc-swift-nio-transport traps on
+    // ("Deinited NIOAsyncWriter without calling finish()").
+    let group = ServiceGroup(services: [server, connection], logger: quietLogger)
     let memberships = RecordingMemberships()
     let loopback = Loopback(
         port: socket.port, connection: connection, users: RemoteUserService(connection: connection),
