@@ -15,7 +15,9 @@ release: deps
 run: release
 	scripts/run.sh
 
-# The whole suite, the terminal client driven through tmux (skipped when
+# The whole suite (the gRPC client tests on their own: beside the 400 other
+# tests of one process, loopback connections took past their deadlines),
+# the terminal client driven through tmux (skipped when
 # tmux is missing), the web client in headless Chromium (screenshots in
 # .test-artifacts/browser/), a cluster across hosts made of network
 # namespaces (gateways, Redis and PostgreSQL, nginx; logs of a failing run in
@@ -25,7 +27,8 @@ run: release
 # and again split: Users and Groups in a services process of their own per
 # cluster (`mpimd --serve users,groups`) that the gateways call over gRPC.
 test: deps
-	swift test
+	swift test --skip ServicesRPCTests
+	swift test --skip-build --filter ServicesRPCTests
 	scripts/tmux-client-test.sh
 	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/browser-test.py
 	MPIMD="$$(swift build --show-bin-path)/mpimd" scripts/multihost-test.py
