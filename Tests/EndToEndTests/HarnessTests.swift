@@ -38,6 +38,20 @@ struct HarnessTests {
         #expect(kill(pid, 0) != 0, "redis-server stopped by its pid")
     }
 
+    @Test("a child the tests never stopped is killed by its watchdog when the tests end (here: its pipe closed)")
+    func watchdogKillsAbandonedChild() async throws {
+        let directory = try makeTemporaryDirectory(prefix: "mpim-e2e-harness")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let child = try ChildProcess(name: "sleep", executable: "/bin/sleep", arguments: ["60"], directory: directory,
+                                     log: directory.appendingPathComponent("sleep.log"))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(child.isRunning)
+        child.closeWatchdogPipe()
+        #expect(await child.waitForExit(timeout: .seconds(5)), "sleep 60 still runs: no watchdog killed it")
+        #expect(child.exitDescription == "was killed by signal \(SIGKILL)")
+        await child.kill()
+    }
+
     @Test("waits time out with a message instead of hanging")
     func waitsTimeOut() async throws {
         let directory = try makeTemporaryDirectory(prefix: "mpim-e2e-harness")

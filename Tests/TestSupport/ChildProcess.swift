@@ -16,6 +16,8 @@ public final class ChildProcess: Sendable {
     public let log: URL
     public let pid: pid_t
     private let exitStatus = Mutex<Int32?>(nil)
+    /// The write end of the watchdog's pipe, open while the process runs.
+    private let watchdog: Mutex<Int32?>
 
     /// Starts `executable` in `directory`, appending its output to `log`.
     public init(name: String, executable: String, arguments: [String], directory: URL, log: URL) throws {
@@ -27,11 +29,16 @@ public final class ChildProcess: Sendable {
             posix_spawn_file_actions_addopen(&$0, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             posix_spawn_file_actions_adddup2(&$0, 1, 2)
         }
+        watchdog = Mutex(try? Self.startWatchdog(for: pid))
+    }
+
+    deinit {
+        watchdog.withLock { $0 }.map { _ = close($0) }
     }
 
     /// Reaps the process if it has exited; never blocks.
     public var isRunning: Bool {
-        exitStatus.withLock { status in
+        let running = exitStatus.withLock { status in
             guard status == nil else { return false }
             var raw: Int32 = 0
             if waitpid(pid, &raw, WNOHANG) == pid {
@@ -40,6 +47,56 @@ public final class ChildProcess: Sendable {
             }
             return true
         }
+        if !running {
+            // Reaped: the watchdog wakes, finds another process (or none) under the pid, and ends.
+            closeWatchdogPipe()
+        }
+        return running
+    }
+
+    /// Closes the watchdog's pipe, as the end of this process would: for the
+    /// harness's own test that a child outlives no crash of the tests.
+    public func closeWatchdogPipe() {
+        watchdog.withLock { end in
+            end.map { _ = close($0) }
+            end = nil
+        }
+    }
+
+    /// Starts a watchdog, in a session of its own, that waits for end of
+    /// file on a pipe whose write end only this process holds: when the
+    /// tests end without stopping the child (a crash), it kills the child,
+    /// if the pid is still that child's (same start time), never a pid
+    /// reused since. Returns the write end.
+    private static func startWatchdog(for pid: pid_t) throws -> Int32 {
+        guard let start = startTime(of: pid) else { throw TestFailure("no /proc entry for pid \(pid)") }
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
+        let script = """
+            read ignored
+            start=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f 20)
+            [ "$start" = "$2" ] && kill -KILL "$1"
+            """
+        let readEnd = ends[0]
+        defer { close(readEnd) }
+        _ = try spawnWithCleanSignals(
+            executable: "/usr/bin/setsid", arguments: ["/bin/sh", "-c", script, "child-watchdog", "\(pid)", start]
+        ) {
+            posix_spawn_file_actions_adddup2(&$0, readEnd, 0)
+            posix_spawn_file_actions_addopen(&$0, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&$0, 2, "/dev/null", O_WRONLY, 0)
+        }
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        return ends[1]
+    }
+
+    /// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot.
+    private static func startTime(of pid: pid_t) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.range(of: ") ", options: .backwards)
+        else { return nil }
+        let fields = stat[end.upperBound...].split(separator: " ")
+        return fields.count > 19 ? String(fields[19]) : nil
     }
 
     /// Sends `signal` unless the process has been reaped (its pid may belong to another by then).
