@@ -9,13 +9,13 @@ struct MessageBatch {
     private var senders: [Int64] = []
     private var recipients: [Int64] = []
     private var groups: [Int64] = []
-    private var bodies: [ByteBuffer] = []
     private var clientIDs: [String] = []
     /// No group message and no client id: the function stores it by one insert.
     private var plain = true
     private var direct = Receipts()
     private var inGroups = Receipts()
-    /// What each message says, for the rows answered without it.
+    /// What each message says: sent as its bytes, and the text of the rows
+    /// answered without it.
     private var texts: [String] = []
     private let storedAt: UnixMillis
 
@@ -32,7 +32,6 @@ struct MessageBatch {
                 groups.append(group)
                 plain = false
             }
-            bodies.append(ByteBuffer(string: message.text))
             texts.append(message.text)
             clientIDs.append(message.clientID ?? "")
             if message.clientID != nil { plain = false }
@@ -48,13 +47,13 @@ struct MessageBatch {
         senders = [0]
         recipients = [0]
         groups = [0]
-        bodies = [ByteBuffer(string: text)]
         texts = [text]
         clientIDs = [""]
     }
 
     var query: PostgresQuery {
-        """
+        let bodies = texts.map { ByteBuffer(string: $0) }
+        return """
         SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
         FROM store_message_batch(\(senders), \(recipients), \(groups), \(bodies), \(clientIDs),
                                  \(plain), \(direct.users), \(direct.messages), \(direct.states),

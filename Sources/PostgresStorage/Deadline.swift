@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// `body` ran out of time: the caller stopped waiting for it.

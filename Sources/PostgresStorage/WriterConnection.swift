@@ -28,7 +28,7 @@ final class WriterConnection: Sendable {
     /// or `DeadlineExceeded` after `timeout` (connecting included).
     func query(_ query: PostgresQuery, timeout: Duration) throws -> [PostgresRow] {
         let answer = eventLoop.makePromise(of: [PostgresRow].self)
-        let deadline = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
+        let deadline = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             answer.fail(DeadlineExceeded(timeout: timeout))
         }
         answer.futureResult.whenComplete { _ in deadline.cancel() }
@@ -69,12 +69,5 @@ final class WriterConnection: Sendable {
                 self.connection.withLock { $0 = new }
                 return new
             }
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

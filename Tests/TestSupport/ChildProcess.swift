@@ -70,24 +70,12 @@ public final class ChildProcess: Sendable {
     /// reused since. Returns the write end.
     private static func startWatchdog(for pid: pid_t) throws -> Int32 {
         guard let start = startTime(of: pid) else { throw TestFailure("no /proc entry for pid \(pid)") }
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
         let script = """
             read ignored
             start=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f 20)
             [ "$start" = "$2" ] && kill -KILL "$1"
             """
-        let readEnd = ends[0]
-        defer { close(readEnd) }
-        _ = try spawnWithCleanSignals(
-            executable: "/usr/bin/setsid", arguments: ["/bin/sh", "-c", script, "child-watchdog", "\(pid)", start]
-        ) {
-            posix_spawn_file_actions_adddup2(&$0, readEnd, 0)
-            posix_spawn_file_actions_addopen(&$0, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&$0, 2, "/dev/null", O_WRONLY, 0)
-        }
-        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
-        return ends[1]
+        return try TestSupport.startWatchdog(named: "child-watchdog", script: script, arguments: ["\(pid)", start])
     }
 
     /// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot.
@@ -140,6 +128,29 @@ public final class ChildProcess: Sendable {
         let signal = raw & 0x7f
         return signal == 0 ? "exited with status \((raw >> 8) & 0xff)" : "was killed by signal \(signal)"
     }
+}
+
+/// Starts `script` under `/bin/sh`, with `arguments` as `$1`…, in a session
+/// of its own (so a ^C to the tests does not stop it first), its stdin the
+/// read end of a pipe: its `read` returns once the write end, which this
+/// returns, is closed, or this process ends. The write end is kept from
+/// children started later, or the watchdog would wait for them too
+/// (`spawnWithCleanSignals` closes it in its children; this covers any other
+/// way of starting one).
+public func startWatchdog(named name: String, script: String, arguments: [String]) throws -> Int32 {
+    var ends: [Int32] = [0, 0]
+    guard pipe(&ends) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
+    let readEnd = ends[0]
+    defer { close(readEnd) }
+    _ = try spawnWithCleanSignals(
+        executable: "/usr/bin/setsid", arguments: ["/bin/sh", "-c", script, name] + arguments
+    ) {
+        posix_spawn_file_actions_adddup2(&$0, readEnd, 0)
+        posix_spawn_file_actions_addopen(&$0, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&$0, 2, "/dev/null", O_WRONLY, 0)
+    }
+    _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+    return ends[1]
 }
 
 /// `posix_spawn`s `executable` with an empty signal mask and default signal

@@ -187,8 +187,6 @@ public final class PostgresServerProcess: Sendable {
     /// not stop it first), that waits for end of file on its stdin, then
     /// stops the server by the pid in its data folder and removes the folder.
     private static func startWatchdog(for directory: URL) throws {
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
         let script = """
             read ignored
             pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null)
@@ -199,19 +197,8 @@ public final class PostgresServerProcess: Sendable {
             fi
             rm -rf "$1"
             """
-        let readEnd = ends[0]
-        _ = try spawnWithCleanSignals(
-            executable: "/usr/bin/setsid", arguments: ["/bin/sh", "-c", script, "postgres-watchdog", directory.path]
-        ) {
-            posix_spawn_file_actions_adddup2(&$0, readEnd, 0)
-            posix_spawn_file_actions_addopen(&$0, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&$0, 2, "/dev/null", O_WRONLY, 0)
-        }
-        close(readEnd)
-        // Children started later must not hold the write end, or the
-        // watchdog would wait for them too (spawnWithCleanSignals closes
-        // it in its children; this covers any other way of starting one).
-        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
-        watchdogPipes.withLock { $0.append(ends[1]) }
+        let writeEnd = try TestSupport.startWatchdog(named: "postgres-watchdog", script: script,
+                                                     arguments: [directory.path])
+        watchdogPipes.withLock { $0.append(writeEnd) }
     }
 }
