@@ -137,6 +137,11 @@ start_daemon bench-idle-tcp
 idle_tcp=$daemon_port idle_tcp_pid=$daemon_pid
 start_daemon bench-idle-ws
 idle_web=$daemon_web_port idle_web_pid=$daemon_pid
+# A daemon whose SQLite file of its own syncs the log at every commit
+# ([sqlite] synchronous = full: a commit survives power loss), for its row.
+sed 's/^\[users\]$/[sqlite]\nsynchronous = full\n\n[users]/' "$work/mpimd.conf" >"$work/mpimd-full.conf"
+start_daemon bench-full --config "$work/mpimd-full.conf" --db "$work/mpim-full.db"
+full_gw=$daemon_port full_gw_pid=$daemon_pid
 # A daemon storing in a private PostgreSQL server on loopback (default,
 # durable settings: fsync and synchronous_commit on), for the PostgreSQL rows.
 # Its CPU is not in the rows: each connection has a backend process of its own.
@@ -188,6 +193,8 @@ run_row() {
             @IDLE_GW_PID) actual+=("$idle_tcp_pid"); shown+=('$IDLE_GW_PID') ;;
             @IDLE_WEB) actual+=("$idle_web"); shown+=('$IDLE_WEB') ;;
             @IDLE_WEB_PID) actual+=("$idle_web_pid"); shown+=('$IDLE_WEB_PID') ;;
+            @FULL_GW) actual+=("$full_gw"); shown+=('$FULL_GW') ;;
+            @FULL_GW_PID) actual+=("$full_gw_pid"); shown+=('$FULL_GW_PID') ;;
             @PG_GW) actual+=("$pg_gw"); shown+=('$PG_GW') ;;
             @PG_GW_PID) actual+=("$pg_gw_pid"); shown+=('$PG_GW_PID') ;;
             @SPLIT_GW) actual+=("$split_gw"); shown+=('$SPLIT_GW') ;;
@@ -237,6 +244,9 @@ run_row msg "1:1 over WebSocket, 64 pairs, window 16" \
 run_row msg "group of 100 online, window 16" \
     group --port @GW1 --groups 1 --members 100 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "1:1 with [sqlite] synchronous = full, 64 pairs, window 16" \
+    send --port @FULL_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
+    --server-pid @FULL_GW_PID --server-pid @REDIS_PID
 run_row msg "1:1 on PostgreSQL, 64 pairs, window 16" \
     send --port @PG_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @PG_GW_PID --server-pid @REDIS_PID
@@ -334,6 +344,8 @@ END {
     target("1:1 on PostgreSQL, 64 x 16 (issue 23)", ">= 0.3 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", pg, pg / redis_rps), pg >= 0.3 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
     load(row("1:1 on PostgreSQL, 16 pairs, window 1"))
     target("1:1 on PostgreSQL, closed loop 16 x 1 (issue 23): SEND -> +OK p99", "<= 3 ms", ms(f["send_p99_us"]) " ms", f["send_p99_us"] + 0 <= 3000 && f["errors"] == 0)
+    load(row("1:1 with [sqlite] synchronous = full, 64 pairs, window 16")); full = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("1:1 with [sqlite] synchronous = full, 64 x 16 (issue 25)", ">= 0.5 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", full, full / redis_rps), full >= 0.5 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
     load(row("login, 16 connections"))
     target("login rate", ">= 2,000/s", sprintf("%.0f/s", f["logins_per_s"]), f["logins_per_s"] + 0 >= 2000 && f["errors"] == 0)
     print ""
@@ -398,7 +410,7 @@ END {
     print ""
     print "### Commands"
     print ""
-    print "`$GW1`, `$GW2` are the two gateways (`$WEB1` the web listener of the first), `$REDIS` the Redis port, `$IDLE_GW` and `$IDLE_WEB` two more daemons that serve only the idle rows (each starts fresh, so memory an earlier row freed does not hide what idle connections cost), `$…_PID` their pids."
+    print "`$GW1`, `$GW2` are the two gateways (`$WEB1` the web listener of the first), `$REDIS` the Redis port, `$FULL_GW` a daemon with `[sqlite] synchronous = full` on a file of its own, `$PG_GW` one storing in PostgreSQL, `$SPLIT_GW` one calling Users and Groups in `$SERVICES_PID` over gRPC, `$IDLE_GW` and `$IDLE_WEB` two more daemons that serve only the idle rows (each starts fresh, so memory an earlier row freed does not hide what idle connections cost), `$…_PID` their pids."
     print ""
     print "```sh"
     for (i = 1; i <= n; i++) print command[i]

@@ -19,13 +19,26 @@ public struct AppDatabase: Sendable {
         /// About how large the write-ahead log grows under steady writes
         /// before it restarts from its start (`WALCheckpointer`).
         public var walRestartBytes: Int
+        /// When a commit is on disk.
+        public var synchronous: Synchronous
 
         public init(path: String = "data/mpim.db", busyTimeout: Duration = .seconds(5),
-                    walRestartBytes: Int = 200 << 20) {
+                    walRestartBytes: Int = 200 << 20, synchronous: Synchronous = .normal) {
             self.path = path
             self.busyTimeout = busyTimeout
             self.walRestartBytes = walRestartBytes
+            self.synchronous = synchronous
         }
+    }
+
+    /// SQLite's `synchronous` in WAL mode: what a commit survives.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// A commit survives a killed process; the last commits before an OS
+        /// crash or power loss may be lost (the log is synced at checkpoints).
+        case normal
+        /// A commit survives power loss too: the log is synced at every
+        /// commit, one `fsync` per group commit.
+        case full
     }
 
     /// The pool the stores read and write through.
@@ -79,10 +92,9 @@ public struct AppDatabase: Sendable {
         try Folders.create(containing: configuration.path)
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
+        let synchronous = "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())"
         config.prepareDatabase { db in
-            // WAL + NORMAL: a commit survives a killed process (SIGKILL); only
-            // an OS crash can lose the last transactions.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: synchronous)
             // Small pages for a new file: a commit writes every page it
             // touched, and a message touches a few index pages (its
             // recipient's mailbox, its conversation) holding rows of a few
@@ -99,6 +111,9 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         let pool = try DatabasePool(path: configuration.path, configuration: config)
+        // Again on the writer: GRDB sets NORMAL there after `prepareDatabase`,
+        // when it switches the file to WAL.
+        try pool.writeWithoutTransaction { try $0.execute(sql: synchronous) }
         return try AppDatabase(pool, schema: schema)
     }
 }

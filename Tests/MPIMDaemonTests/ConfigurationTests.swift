@@ -90,6 +90,15 @@ struct ConfigurationTests {
         #expect(lines.count == ConfigurationKey.all.count)
     }
 
+    @Test("[sqlite] synchronous is normal unless told, full when asked, and nothing else")
+    func sqliteSynchronous() throws {
+        #expect(try load("").configuration.database.synchronous == .normal)
+        let full = try load("[sqlite]\nsynchronous = full\n")
+        #expect(full.configuration.database.synchronous == .full)
+        #expect(full.effectiveLines.contains("sqlite.synchronous = full (file)"))
+        #expect(throws: ConfigurationError.self) { _ = try load("[sqlite]\nsynchronous = off\n") }
+    }
+
     @Test("the storage backend is sqlite unless told; postgres takes a URL whose password is never printed")
     func storageKeys() throws {
         #expect(try DaemonConfiguration.load(file: nil, flags: []).configuration.storageBackend == .sqlite)

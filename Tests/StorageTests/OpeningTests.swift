@@ -24,6 +24,18 @@ struct OpeningTests {
         }
     }
 
+    @Test("commits sync the log as configured, on the writer and every reader: normal by default, full when asked")
+    func synchronous() async throws {
+        for (choice, level) in [(AppDatabase.Synchronous.normal, 1), (.full, 2)] {
+            let (database, _) = try temporaryDatabase { $0.synchronous = choice }
+            let written = try await database.writer.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            let read = try await database.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            #expect(written == level && read == level, "\(choice)")
+        }
+        let (byDefault, _) = try temporaryDatabase()
+        #expect(try await byDefault.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)
+    }
+
     @Test("a file locked for longer than the busy timeout is reported, not waited on forever")
     func lockedTooLong() async throws {
         let path = try createdScratchDatabasePath()

@@ -6,6 +6,7 @@ import PostgresStorage
 import ServicesRPC
 import Presence
 import RedisClient
+import Storage
 
 /// Every key `mpimd` reads, in the order of `etc/mpimd.conf`; defaults are
 /// those of `DaemonConfiguration()`.
@@ -47,6 +48,9 @@ extension ConfigurationKey {
             .init("sqlite", "wal_restart_mb", ValueKind<Int>.integer(1...65_536, unit: " MiB").map({ $0 << 20 }, back: {
                 $0 >> 20
             }), \.database.walRestartBytes),
+            .init("sqlite", "synchronous", ValueKind<String>.choice(AppDatabase.Synchronous.allCases.map(\.rawValue)).map({
+                AppDatabase.Synchronous(rawValue: $0)!
+            }, back: \.rawValue), \.database.synchronous),
 
             .init("users", "bcrypt_cost", ValueKind<Int>.integer(4...31).map({ UInt8($0) }, back: { Int($0) }), \.bcryptCost),
             .init("users", "lockout_failures", .integer(1...1000), \.lockoutFailures),
