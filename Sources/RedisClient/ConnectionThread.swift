@@ -55,11 +55,11 @@ final class ConnectionThread<State: Sendable>: Sendable {
         }
         guard starting else { return }
         let thread = Thread { [self] in
+            nameCurrentThread(name)
             ignoreSIGPIPE()
             run(prepare: prepare, serve: serve)
             finish()
         }
-        thread.name = name
         thread.start()
     }
 

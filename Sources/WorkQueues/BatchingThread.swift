@@ -63,8 +63,7 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
         case .ownThread(let name): SerialThread(name: name)
         }
         let thread = Thread { [state] in
-            // Set from inside: set before `start()`, the name did not reach the OS thread here.
-            Thread.current.name = name
+            nameCurrentThread(name)
             Self.run(state, maxBatch: maxBatch, lazyDelay: lazyDelay, completer: completer, operation: operation)
             completer?.stop()
         }

@@ -12,7 +12,7 @@ final class SerialThread: Sendable {
 
     init(name: String) {
         let thread = Thread { [state] in
-            Thread.current.name = name
+            nameCurrentThread(name)
             Self.run(state)
         }
         thread.start()

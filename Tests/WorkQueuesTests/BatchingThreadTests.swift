@@ -56,6 +56,19 @@ struct BatchingThreadTests {
         #expect(sizes.allSatisfy { $0 <= 16 })
     }
 
+    @Test("the thread carries its name where the OS shows it, also when made from a Swift concurrency thread")
+    func threadName() async throws {
+        let thread = BatchingThread<Int, String>(name: "test-named-batch") { items in
+            let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+            return items.map { _ in comm.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        defer { thread.stop() }
+        let name = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            thread.submit(1) { done.resume(returning: (try? $0.get()) ?? "failed") }
+        }
+        #expect(name == "test-named-batc")
+    }
+
     @Test("completions on a thread of their own: in submission order, off the batching thread, overlapping the next batch; flush waits for them")
     func completionsOnOwnThread() async throws {
         let batchingThread = Mutex<String?>(nil)
