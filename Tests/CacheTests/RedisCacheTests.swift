@@ -153,8 +153,9 @@ struct RedisCacheTests {
     @Test("an invalidation that failed while Redis was down is applied once it is back: the stale entry is never served")
     func deferredInvalidation() async throws {
         try await withRedisServer { server in
-            // A slow reconnect, so the stale entry is planted before the cache's connection is back.
-            try await withCache(server, reconnectBackoff: .seconds(3)) { cache, cacheConnection, inspector in
+            // A slow reconnect, so the stale entry is planted before the cache's
+            // connection is back (3 s was once too short for a restart under load).
+            try await withCache(server, reconnectBackoff: .seconds(6)) { cache, cacheConnection, inspector in
                 let key = CacheKeys.friends(42)
                 await cache.set(key, value: "1,2", kind: .friends)
                 #expect(await cache.get(key, kind: .friends) == "1,2")
@@ -172,7 +173,7 @@ struct RedisCacheTests {
                 try #require(!cacheConnection.isConnected,
                              "the stale entry must be planted before the cache's connection is back")
 
-                try await eventually("the cache's connection is back", timeout: .seconds(10)) {
+                try await eventually("the cache's connection is back", timeout: .seconds(15)) {
                     cacheConnection.isConnected
                 }
                 let after = await cache.get(key, kind: .friends)
