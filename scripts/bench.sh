@@ -10,6 +10,16 @@
 #
 #   scripts/bench.sh [--no-build]
 #   BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_OUTPUT=Docs/BENCHMARKS.md BENCH_CONNECTIONS=10000
+#
+# Opt-in rows (issue 25), after the standard ones; without their variable they
+# and their target lines are absent:
+#   BENCH_SUSTAINED=1  10,000 msg/s offered for 3 minutes (10 s warm-up, then
+#                      BENCH_SUSTAINED_SECONDS, default 170, measured)
+#   BENCH_LARGE=1      a daemon of its own on a file first filled with
+#                      BENCH_LARGE_MESSAGES (default 10000000) messages between
+#                      BENCH_LARGE_USERS (default 100000) users
+#                      (scripts/bench-fill.sh), then the 64 x 16 row against it,
+#                      and the same load with HISTORY readers beside it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +28,20 @@ warmup=${BENCH_WARMUP:-1}
 output=${BENCH_OUTPUT:-Docs/BENCHMARKS.md}
 idle_connections=${BENCH_CONNECTIONS:-19000}
 idle_sockets=${BENCH_WS_CONNECTIONS:-10000}
+sustained=${BENCH_SUSTAINED:-}
+sustained_seconds=${BENCH_SUSTAINED_SECONDS:-170}
+large=${BENCH_LARGE:-}
+large_messages=${BENCH_LARGE_MESSAGES:-10000000}
+large_users=${BENCH_LARGE_USERS:-100000}
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
+[[ $sustained_seconds =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_SUSTAINED_SECONDS must be a positive integer" >&2; exit 64; }
+[[ $large_messages =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_LARGE_MESSAGES must be a positive integer" >&2; exit 64; }
+[[ $large_users =~ ^[1-9][0-9]*$ ]] && [ "$large_users" -ge 2 ] || { echo "BENCH_LARGE_USERS must be 2 or more" >&2; exit 64; }
+if [ -n "$large" ] && ! command -v sqlite3 >/dev/null; then
+    echo "BENCH_LARGE needs the sqlite3 command (apt-get install sqlite3)" >&2
+    exit 69
+fi
 
 # The idle-connection row needs a descriptor per connection in the bench and
 # in the daemon (mpimd also lifts its own soft limit), so raise the soft limit.
@@ -36,17 +58,23 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpim-bench.XXXXXX")
 pids=()
+# stop_pid <pid>: SIGTERM, up to 10 s to exit, then SIGKILL; it leaves the list of pids to stop.
+stop_pid() {
+    local pid=$1 kept=() other
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    for other in "${pids[@]}"; do [ "$other" = "$pid" ] || kept+=("$other"); done
+    pids=(${kept[@]+"${kept[@]}"})
+}
 cleanup() {
     local status=$?
     # Gateways first (they unbind their sessions in Redis), Redis last.
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        local pid=${pids[$i]}
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
+        stop_pid "${pids[$i]}"
     done
     # The PostgreSQL server last, after the daemon that stores in it.
     if [ -n "${postgres_dir:-}" ]; then
@@ -200,6 +228,8 @@ run_row() {
             @SPLIT_GW) actual+=("$split_gw"); shown+=('$SPLIT_GW') ;;
             @SPLIT_GW_PID) actual+=("$split_gw_pid"); shown+=('$SPLIT_GW_PID') ;;
             @SERVICES_PID) actual+=("$services_pid"); shown+=('$SERVICES_PID') ;;
+            @LARGE_GW) actual+=("$large_gw"); shown+=('$LARGE_GW') ;;
+            @LARGE_GW_PID) actual+=("$large_gw_pid"); shown+=('$LARGE_GW_PID') ;;
             *) actual+=("$arg"); shown+=("$arg") ;;
         esac
     done
@@ -273,6 +303,64 @@ run_row connect "$idle_connections idle logged-in connections" \
 run_row connect "$idle_sockets idle logged-in WebSocket sessions" \
     connect --ws --port @IDLE_WEB --connections "$idle_sockets" --seconds 3 --server-pid @IDLE_WEB_PID --server-pid @REDIS_PID
 
+# --- Opt-in rows (issue 25) ------------------------------------------------------
+
+sustained_label=""
+if [ -n "$sustained" ]; then
+    sustained_total=$((sustained_seconds + 10))
+    if [ $((sustained_total % 60)) = 0 ]; then
+        sustained_span="$((sustained_total / 60)) minutes"
+    else
+        sustained_span="$sustained_total s"
+    fi
+    sustained_label="1:1, 64 pairs, sustained 10,000 msg/s for $sustained_span"
+    run_row msg "$sustained_label" \
+        send --port @GW1 --pairs 64 --window 16 --rate 10000 --payload 64 --seconds "$sustained_seconds" --warmup 10 \
+        --server-pid @GW1_PID --server-pid @REDIS_PID
+fi
+
+# register <port> <name>: a user with the password mpim-bench logs in with (its --password default).
+register() {
+    local greeting reply
+    exec 3<>"/dev/tcp/127.0.0.1/$1"
+    IFS= read -r -t 10 greeting <&3 || true
+    printf 'REGISTER %s benchpass\nQUIT\n' "$2" >&3
+    IFS= read -r -t 10 reply <&3 || true
+    exec 3<&-
+    [[ $reply == "+OK uid="* ]] || { echo "REGISTER $2 on port $1: ${reply:-no reply} (greeting: ${greeting:-none})" >&2; exit 1; }
+}
+
+large_label="" history_label="" large_fill="" fill_command=""
+if [ -n "$large" ]; then
+    if [ $((large_messages % 1000000)) = 0 ]; then large_count="$((large_messages / 1000000)) M"; else large_count=$large_messages; fi
+    large_db="$work/mpim-large.db"
+    # The schema by mpimd's own migrations, and the user whose password hash
+    # the filled users share; then the file is closed and filled.
+    start_daemon bench-large-schema --db "$large_db"
+    register "$daemon_port" fillpassword
+    stop_pid "$daemon_pid"
+    fill_command="scripts/bench-fill.sh \$LARGE_DB $large_messages $large_users fill_"
+    echo "== filling: $fill_command" >&2
+    scripts/bench-fill.sh "$large_db" "$large_messages" "$large_users" fill_ 2>"$work/fill.log" || {
+        cat "$work/fill.log" >&2
+        exit 1
+    }
+    cat "$work/fill.log" >&2
+    large_fill=$(tail -n 1 "$work/fill.log" | sed 's/^bench-fill: //; s/ [^ ]*mpim-large\.db is / the file is /')
+    start_daemon bench-large --db "$large_db"
+    large_gw=$daemon_port large_gw_pid=$daemon_pid
+    large_label="1:1 with $large_count messages stored, 64 pairs, window 16"
+    run_row msg "$large_label" \
+        send --port @LARGE_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @LARGE_GW_PID --server-pid @REDIS_PID
+    # HISTORY beside the same load: 4 readers, 200 a second in all, each reading
+    # the latest 50 messages of a filled conversation (fill_k with fill_k+1).
+    history_label="1:1 with $large_count messages stored, 64 pairs, window 16, and HISTORY (50) at 200/s"
+    run_row msg "$history_label" \
+        send --port @LARGE_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
+        --history 4 --history-rate 200 --history-limit 50 --history-of "fill_:$large_users" \
+        --server-pid @LARGE_GW_PID --server-pid @REDIS_PID
+fi
+
 
 # --- The results section -------------------------------------------------------
 
@@ -288,7 +376,9 @@ awk -F'\t' -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v commit="$commit" -v npr
     -v cpu="$cpu_model" -v memory="$memory" -v kernel="$(uname -r)" -v swift="$swift_version" \
     -v redis="$redis_version" -v seconds="$seconds" -v warmup="$warmup" \
     -v redis_command="$redis_command" -v redis_rps="$redis_rps" -v redis_p50="$redis_p50" \
-    -v idle_connections="$idle_connections" -v idle_sockets="$idle_sockets" '
+    -v idle_connections="$idle_connections" -v idle_sockets="$idle_sockets" \
+    -v sustained_label="$sustained_label" -v large_label="$large_label" -v history_label="$history_label" \
+    -v large_fill="$large_fill" -v fill_command="$fill_command" -v large_messages="$large_messages" '
 function ms(us) { return sprintf(us < 100 ? "%.3f" : "%.2f", us / 1000) }
 function lat(prefix) { return ms(f[prefix "_p50_us"]) " / " ms(f[prefix "_p99_us"]) " / " ms(f[prefix "_p999_us"]) " / " ms(f[prefix "_max_us"]) }
 function pct(key) { return (key in f) ? sprintf("%.0f%%", f[key]) : "–" }
@@ -300,7 +390,8 @@ function load(i,    words, w, eq) {
 }
 function min(a, b) { return a + 0 < b + 0 ? a + 0 : b + 0 }
 function rate(key) { return sprintf("%.0f", f[key]) }
-function row(name,    i) { for (i = 1; i <= n; i++) if (label[i] == name) return i; return 0 }
+function row(name,    i) { for (i = 1; i <= n; i++) if (name != "" && label[i] == name) return i; return 0 }
+function mib(kb) { return sprintf("%.0f", kb / 1024) }
 function target(what, wanted, measured, met) { printf "| %s | %s | %s | %s |\n", what, wanted, measured, (met ? "yes" : "**no**") }
 {
     kind[NR] = $1; label[NR] = $2; command[NR] = $3; line[NR] = $4; n = NR
@@ -346,11 +437,31 @@ END {
     target("1:1 on PostgreSQL, closed loop 16 x 1 (issue 23): SEND -> +OK p99", "<= 3 ms", ms(f["send_p99_us"]) " ms", f["send_p99_us"] + 0 <= 3000 && f["errors"] == 0)
     load(row("1:1 with [sqlite] synchronous = full, 64 pairs, window 16")); full = min(f["deliveries_per_s"], f["sends_per_s"])
     target("1:1 with [sqlite] synchronous = full, 64 x 16 (issue 25)", ">= 0.5 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", full, full / redis_rps), full >= 0.5 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
+    # The opt-in rows (BENCH_SUSTAINED, BENCH_LARGE): a target line only when the row ran.
+    if (row(sustained_label)) {
+        load(row(sustained_label))
+        target(substr(sustained_label, index(sustained_label, "sustained")) " (issue 25): SEND -> +OK p99, p99.9", "<= 2 ms, <= 5 ms",
+               ms(f["send_p99_us"]) " ms, " ms(f["send_p999_us"]) " ms (" rate("sends_per_s") " msg/s; mpimd RSS " mib(f["server_rss_kb_start"]) " -> " mib(f["server_rss_kb"]) " MiB)",
+               f["send_p99_us"] + 0 <= 2000 && f["send_p999_us"] + 0 <= 5000 && f["errors"] == 0 && f["missing"] == 0)
+    }
+    if (row(large_label)) {
+        load(row(large_label)); large = min(f["deliveries_per_s"], f["sends_per_s"])
+        target("64 x 16 with " (large_messages % 1000000 ? large_messages : large_messages / 1000000 " M") " messages stored (issue 25)", ">= 0.9 x the empty-database row", sprintf("%.0f msg/s = %.2f x", large, large / same_rate), large >= 0.9 * same_rate && f["errors"] == 0 && f["missing"] == 0)
+    }
+    if (row(history_label)) {
+        load(row(history_label))
+        target("HISTORY (50) p99 under that load (issue 25)", "<= 2 ms", sprintf("%s ms (%s/s, %.1f messages each)", ms(f["history_p99_us"]), rate("histories_per_s"), f["history_messages_per_reply"]),
+               f["history_p99_us"] + 0 <= 2000 && f["histories"] + 0 > 0 && f["history_messages_per_reply"] + 0 > 0 && f["errors"] == 0)
+    }
     load(row("login, 16 connections"))
     target("login rate", ">= 2,000/s", sprintf("%.0f/s", f["logins_per_s"]), f["logins_per_s"] + 0 >= 2000 && f["errors"] == 0)
     print ""
     print "Those latencies are measured from the time each command was scheduled, so they include"
     print "how late the bench itself sent (`lag_…` figures): " lateness "."
+    if (large_fill != "") {
+        print ""
+        print "The large-database daemon (`$LARGE_GW`) runs on a file of its own, filled before its rows by `" fill_command "`: " large_fill "."
+    }
     print ""
     print "### Split against all-in-one (issue 24)"
     print ""
@@ -384,6 +495,22 @@ END {
             printf "| %s | %s | %s | %s | %s | %d%s | %s | %s | %s |\n", label[i], rate("sends_per_s"), rate("deliveries_per_s"), lat("send"), lat("deliver"), f["errors"], (f["missing"] > 0 ? " (" f["missing"] " missing)" : ""), mpimd, pct("server2_cpu_pct"), pct("bench_cpu_pct")
     }
     print ""
+    history_rows = 0
+    for (i = 1; i <= n; i++) { load(i); if ("histories" in f) history_rows++ }
+    if (history_rows) {
+        print "### HISTORY under load"
+        print ""
+        print "HISTORY readers beside the load of the row (`--history`), each reading the latest messages of a conversation;"
+        print "latency from the scheduled time at a fixed rate, p50 / p99 / p99.9 / max in milliseconds."
+        print ""
+        print "| row | HISTORY/s | messages each | HISTORY → +OK (ms) |"
+        print "| --- | ---: | ---: | --- |"
+        for (i = 1; i <= n; i++) {
+            load(i)
+            if ("histories" in f) printf "| %s | %s | %.1f | %s |\n", label[i], rate("histories_per_s"), f["history_messages_per_reply"], lat("history")
+        }
+        print ""
+    }
     print "### Connections"
     print ""
     print "| row | logged in | connect + greeting + REGISTER /s | connect → greeting (ms) | REGISTER → +OK (ms) | mpimd RSS per connection | errors |"
@@ -412,8 +539,16 @@ END {
     print ""
     print "`$GW1`, `$GW2` are the two gateways (`$WEB1` the web listener of the first), `$REDIS` the Redis port, `$FULL_GW` a daemon with `[sqlite] synchronous = full` on a file of its own, `$PG_GW` one storing in PostgreSQL, `$SPLIT_GW` one calling Users and Groups in `$SERVICES_PID` over gRPC, `$IDLE_GW` and `$IDLE_WEB` two more daemons that serve only the idle rows (each starts fresh, so memory an earlier row freed does not hide what idle connections cost), `$…_PID` their pids."
     print ""
+    if (fill_command != "") {
+        print "`$LARGE_GW` is a daemon on a file of its own (`$LARGE_DB`), filled first as the commands show (its schema made by mpimd itself, which then stopped)."
+        print ""
+    }
     print "```sh"
-    for (i = 1; i <= n; i++) print command[i]
+    filled = 0
+    for (i = 1; i <= n; i++) {
+        if (fill_command != "" && !filled && index(command[i], "$LARGE_GW")) { print fill_command; filled = 1 }
+        print command[i]
+    }
     print redis_command
     print "```"
     print ""

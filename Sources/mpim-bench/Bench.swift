@@ -88,6 +88,8 @@ struct Bench: Sendable {
         var benchCPU: Double?
         /// Per `--server-pid`, in order.
         var serverCPU: [Double?]
+        /// Resident memory when the measured seconds start, and after the drain.
+        var serverRSSAtStart: [Int?]
         var serverRSS: [Int?]
         /// Deliveries expected after the drain but never seen.
         var missing: Int
@@ -107,6 +109,7 @@ struct Bench: Sendable {
 
         try await sleep(until: window.start)
         let cpuStart = CPUSample(serverPIDs: server.serverPIDs)
+        let rssAtStart = server.serverPIDs.map { ProcessStats.residentKilobytes(pid: $0) }
         var previous = (time: window.start, counters: try await loops.snapshot(histograms: false).counters)
         var mark = window.start
         while mark < window.end {
@@ -129,6 +132,7 @@ struct Bench: Sendable {
         let total = try await loops.snapshot(histograms: true)
         let cpu = cpuStart.percentages(until: cpuEnd)
         return Measurement(total: total, seconds: timing.seconds, benchCPU: cpu.bench, serverCPU: cpu.servers,
+                           serverRSSAtStart: rssAtStart,
                            serverRSS: server.serverPIDs.map { ProcessStats.residentKilobytes(pid: $0) },
                            missing: max(0, total.counters.acked * fanout - total.counters.delivered))
     }
@@ -156,7 +160,8 @@ struct Bench: Sendable {
             report.lines.append(Report.count("missing pushes", measurement.missing))
         }
         report.figures.add("missing", measurement.missing)
-        addUsage(cpu: (measurement.benchCPU, measurement.serverCPU), rss: measurement.serverRSS, to: &report)
+        addUsage(cpu: (measurement.benchCPU, measurement.serverCPU), rss: measurement.serverRSS,
+                 rssAtStart: measurement.serverRSSAtStart, to: &report)
         if let first = measurement.total.firstError {
             report.lines.append("  first error: \(first)")
         }
@@ -164,9 +169,10 @@ struct Bench: Sendable {
 }
 
 extension Bench {
-    /// CPU use of the bench and of every `--server-pid`, and their resident memory.
-    func addUsage(cpu: (bench: Double?, servers: [Double?]), rss: [Int?], label: String = "cpu (100% = one core)",
-                  to report: inout Report) {
+    /// CPU use of the bench and of every `--server-pid`, and their resident
+    /// memory (`rss`, at the end; `rssAtStart`, when the measured seconds began).
+    func addUsage(cpu: (bench: Double?, servers: [Double?]), rss: [Int?], rssAtStart: [Int?] = [],
+                  label: String = "cpu (100% = one core)", to report: inout Report) {
         report.figures.add("bench_cpu_pct", cpu.bench ?? 0)
         var usage = "  " + label + "  bench " + String(format: "%.0f%%", cpu.bench ?? 0)
         for (index, pid) in server.serverPIDs.enumerated() {
@@ -174,9 +180,14 @@ extension Bench {
                 report.figures.add("\(serverKey(index))_cpu_pct", percent)
                 usage += String(format: ", pid %d %.0f%%", pid, percent)
             }
+            let atStart = index < rssAtStart.count ? rssAtStart[index] : nil
+            if let atStart {
+                report.figures.add("\(serverKey(index))_rss_kb_start", atStart)
+            }
             if index < rss.count, let kilobytes = rss[index] {
                 report.figures.add("\(serverKey(index))_rss_kb", kilobytes)
-                usage += String(format: " (RSS %.1f MiB)", Double(kilobytes) / 1024)
+                let from = atStart.map { String(format: "%.1f -> ", Double($0) / 1024) } ?? ""
+                usage += " (RSS " + from + String(format: "%.1f MiB)", Double(kilobytes) / 1024)
             }
         }
         report.lines.append(usage)

@@ -29,12 +29,24 @@ extension LoopState {
 /// was sent (its scheduled time at a fixed rate, so a server that falls behind shows
 /// up in the latencies instead of slowing the offered load: no coordinated omission).
 final class CommandSender: LoadDriver {
+    /// What the commands are and how their replies count.
+    enum Role {
+        /// SEND, SENDGROUP, PING: a reply is an ack; pushes are deliveries.
+        case load
+        /// HISTORY: the `MSG` lines before each final reply are its data, counted
+        /// as the messages it returned; the reply goes to the HISTORY figures.
+        case history
+    }
+
     private let connection: BenchConnection
     private let state: LoopState
     private let template: CommandTemplate
     private let window: Int
     private let interval: UInt64
+    private let role: Role
     private var inFlight = 0
+    /// Data lines since the last reply (HISTORY: the next reply's messages).
+    private var dataLines = 0
     private var nextDue: UInt64 = 0
     private var dead = false
 
@@ -45,16 +57,21 @@ final class CommandSender: LoadDriver {
         return nextDue
     }
 
-    init(connection: BenchConnection, state: LoopState, template: CommandTemplate, window: Int, interval: UInt64) {
+    init(connection: BenchConnection, state: LoopState, template: CommandTemplate, window: Int, interval: UInt64,
+         role: Role = .load) {
         self.connection = connection
         self.state = state
         self.template = template
         self.window = max(1, window)
         self.interval = interval
+        self.role = role
         // The loop state owns the senders for the whole run; the connection drops
         // these closures when it closes.
         connection.onTimedReply = { [unowned self] line, sentAt in self.replied(line, sentAt: sentAt) }
-        connection.onPush = { [unowned state] line in state.handlePush(line) }
+        switch role {
+        case .load: connection.onPush = { [unowned state] line in state.handlePush(line) }
+        case .history: connection.onPush = { [unowned self] _ in self.dataLines += 1 }
+        }
         connection.onLost = { [unowned self] unanswered in
             self.dead = true
             self.state.recordLost(unanswered: unanswered)
@@ -92,7 +109,14 @@ final class CommandSender: LoadDriver {
     private func replied(_ line: ByteBuffer, sentAt: UInt64) {
         inFlight -= 1
         let now = monotonicNanos()
-        state.recordReply(ok: line.readableBytesView.first == UInt8(ascii: "+"), sentAt: sentAt, now: now, line: line)
+        let ok = line.readableBytesView.first == UInt8(ascii: "+")
+        switch role {
+        case .load:
+            state.recordReply(ok: ok, sentAt: sentAt, now: now, line: line)
+        case .history:
+            state.recordHistory(ok: ok, messages: dataLines, sentAt: sentAt, now: now, line: line)
+            dataLines = 0
+        }
         fill(now: now)
     }
 }

@@ -52,6 +52,11 @@ struct Counters: Sendable, Equatable {
     /// Acks and deliveries that happened inside the measure window.
     var ackedInWindow = 0
     var deliveredInWindow = 0
+    /// HISTORY replies (`+OK history_done`) over the whole run and inside the
+    /// window, and the `MSG` lines those in the window carried.
+    var histories = 0
+    var historiesInWindow = 0
+    var historyMessagesInWindow = 0
 
     var inFlight: Int { sent - answered - lost }
 
@@ -65,6 +70,9 @@ struct Counters: Sendable, Equatable {
         rateLimited += other.rateLimited
         ackedInWindow += other.ackedInWindow
         deliveredInWindow += other.deliveredInWindow
+        histories += other.histories
+        historiesInWindow += other.historiesInWindow
+        historyMessagesInWindow += other.historyMessagesInWindow
     }
 }
 
@@ -74,6 +82,7 @@ struct LoopSnapshot: Sendable {
     var replyLatency = makeLatencyHistogram()
     var deliveryLatency = makeLatencyHistogram()
     var sendLag = makeLatencyHistogram()
+    var historyLatency = makeLatencyHistogram()
     var firstError: String?
 
     mutating func add(_ other: LoopSnapshot) {
@@ -81,6 +90,7 @@ struct LoopSnapshot: Sendable {
         replyLatency.add(other.replyLatency)
         deliveryLatency.add(other.deliveryLatency)
         sendLag.add(other.sendLag)
+        historyLatency.add(other.historyLatency)
         firstError = firstError ?? other.firstError
     }
 }
@@ -95,22 +105,39 @@ final class LoopState {
     /// At a fixed rate, how late each command left against its schedule: the
     /// load generator's own share of the latencies.
     var sendLag = makeLatencyHistogram()
+    /// HISTORY → `+OK history_done`, for the readers that run beside the load.
+    var historyLatency = makeLatencyHistogram()
     var firstError: String?
     /// The roles that send on this loop, driven by `ticker` when the run has a fixed rate.
     var senders: [any LoadDriver] = []
     private var ticker: Scheduled<Void>?
 
+    /// Counts the reply to a timed command; a `-ERR` one (false) also as an error.
+    @inline(__always)
+    private func answered(ok: Bool, line: ByteBuffer) -> Bool {
+        counters.answered += 1
+        if !ok { recordError(String(buffer: line)) }
+        return ok
+    }
+
     @inline(__always)
     func recordReply(ok: Bool, sentAt: UInt64, now: UInt64, line: ByteBuffer) {
-        counters.answered += 1
-        guard ok else {
-            recordError(String(buffer: line))
-            return
-        }
+        guard answered(ok: ok, line: line) else { return }
         counters.acked += 1
         if window.contains(now) {
             counters.ackedInWindow += 1
             replyLatency.record(microseconds(from: sentAt, to: now))
+        }
+    }
+
+    /// The final line of a HISTORY reply, after `messages` data lines.
+    func recordHistory(ok: Bool, messages: Int, sentAt: UInt64, now: UInt64, line: ByteBuffer) {
+        guard answered(ok: ok, line: line) else { return }
+        counters.histories += 1
+        if window.contains(now) {
+            counters.historiesInWindow += 1
+            counters.historyMessagesInWindow += messages
+            historyLatency.record(microseconds(from: sentAt, to: now))
         }
     }
 
@@ -183,6 +210,7 @@ final class LoopState {
             snapshot.replyLatency = replyLatency
             snapshot.deliveryLatency = deliveryLatency
             snapshot.sendLag = sendLag
+            snapshot.historyLatency = historyLatency
         }
         return snapshot
     }

@@ -117,6 +117,65 @@ struct LoadOptions: ParsableArguments {
     }
 }
 
+/// Connections that read HISTORY while a `send` load runs: HISTORY's latency under that load.
+struct HistoryOptions: ParsableArguments {
+    @Option(name: .customLong("history"), help: "Connections reading HISTORY during the load, besides the pairs (0: none).")
+    var readers = 0
+
+    @Option(help: "HISTORY commands per second over all readers; 0 keeps one in flight per reader (closed loop).")
+    var historyRate: Double = 0
+
+    @Option(help: "Messages each HISTORY asks for (1-500).")
+    var historyLimit = 50
+
+    @Option(help: ArgumentHelp(
+        "Read the conversations of existing users <prefix>1 … <prefix><count> instead: <prefix>k logs in (the bench's password) and reads its conversation with <prefix>k+1, the last with the first, as scripts/bench-fill.sh stores them. Default: each reader registers a user and a peer and sends it --history-limit messages first.",
+        valueName: "prefix:count"))
+    var historyOf: HistoryUsers?
+
+    func validate() throws {
+        guard readers >= 0, historyRate >= 0 else { throw ValidationError("--history and --history-rate must not be negative") }
+        guard (1...500).contains(historyLimit) else { throw ValidationError("--history-limit must be 1-500") }
+        guard historyOf == nil || readers > 0 else { throw ValidationError("--history-of needs --history <readers>") }
+    }
+
+    /// Nanoseconds between two HISTORY commands of one reader at `--history-rate`; 0 without a rate.
+    var interval: UInt64 {
+        historyRate > 0 ? max(1, UInt64(1e9 * Double(readers) / historyRate)) : 0
+    }
+}
+
+/// `<prefix>:<count>`: the existing users `<prefix>1` … `<prefix><count>`,
+/// each of whom talked with the next one (and the last with the first).
+struct HistoryUsers: ExpressibleByArgument, Sendable, Equatable {
+    var prefix: String
+    var count: Int
+
+    init(prefix: String, count: Int) {
+        self.prefix = prefix
+        self.count = count
+    }
+
+    /// `fill_:100000`; nil unless the prefix is 1-24 username characters and the count 2 or more.
+    init?(argument: String) {
+        guard let colon = argument.lastIndex(of: ":"), let count = Int(argument[argument.index(after: colon)...]),
+              count >= 2
+        else { return nil }
+        let prefix = String(argument[..<colon])
+        guard (1...24).contains(prefix.count),
+              prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        else { return nil }
+        self.init(prefix: prefix, count: count)
+    }
+
+    /// The user reader `reader` of `readers` logs in as, and the peer whose
+    /// conversation it reads: readers spread evenly over the users.
+    func pair(reader: Int, of readers: Int) -> (user: String, peer: String) {
+        let user = 1 + (reader * count / max(1, readers)) % count
+        return ("\(prefix)\(user)", "\(prefix)\(user % count + 1)")
+    }
+}
+
 struct SendScenario: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
@@ -125,6 +184,7 @@ struct SendScenario: AsyncParsableCommand {
     @OptionGroup var server: ServerOptions
     @OptionGroup var timing: TimingOptions
     @OptionGroup var load: LoadOptions
+    @OptionGroup(title: "HISTORY under the load") var history: HistoryOptions
 
     @Option(help: "Sender/receiver pairs (two connections each).")
     var pairs = 64
@@ -134,11 +194,14 @@ struct SendScenario: AsyncParsableCommand {
 
     func validate() throws {
         guard pairs >= 1 else { throw ValidationError("--pairs must be at least 1") }
+        guard !pingOnly || history.readers == 0 else { throw ValidationError("--ping-only runs no HISTORY readers") }
     }
 
     func run() async throws {
         let bench = try await Bench(server: server)
-        try await bench.run { try await $0.send(pairs: pairs, pingOnly: pingOnly, timing: timing, load: load) }
+        try await bench.run {
+            try await $0.send(pairs: pairs, pingOnly: pingOnly, timing: timing, load: load, history: history)
+        }
     }
 }
 

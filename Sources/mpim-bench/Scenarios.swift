@@ -4,7 +4,9 @@ import NIOCore
 extension Bench {
     // MARK: send
 
-    func send(pairs: Int, pingOnly: Bool, timing: TimingOptions, load: LoadOptions) async throws -> Report {
+    func send(pairs: Int, pingOnly: Bool, timing: TimingOptions, load: LoadOptions, history: HistoryOptions)
+        async throws -> Report
+    {
         if pingOnly { return try await ping(connections: pairs, timing: timing, load: load) }
 
         struct Pair: Sendable {
@@ -22,6 +24,7 @@ extension Bench {
             _ = try await signIn(sender, as: "\(prefix)s\(i)")
             return Pair(sender: sender, receiver: receiver, receiverUID: uid)
         }
+        let readers = try await historyReaders(history, placedAfter: pairs)
         let interval = load.interval(senders: pairs)
         let loops = self.loops
         _ = try await loops.onEach { index, state in
@@ -32,9 +35,15 @@ extension Bench {
                     connection: pair.sender.handler.value, state: state,
                     template: .send(to: pair.receiverUID, payload: load.payload), window: load.window, interval: interval))
             }
+            for reader in readers where reader.connection.eventLoop === loops.loops[index] {
+                state.senders.append(CommandSender(
+                    connection: reader.connection.handler.value, state: state,
+                    template: .history(with: reader.peer, limit: history.historyLimit), window: 1,
+                    interval: history.interval, role: .history))
+            }
         }
-        let measurement = try await measure(timing, fanout: 1, fixedRate: load.rate > 0)
-        await closeAll(pairList.flatMap { [$0.sender, $0.receiver] })
+        let measurement = try await measure(timing, fanout: 1, fixedRate: load.rate > 0 || history.historyRate > 0)
+        await closeAll(pairList.flatMap { [$0.sender, $0.receiver] } + readers.map(\.connection))
 
         var report = Report(title: "mpim-bench send: \(pairs) pairs, window \(load.window)"
             + rateText(load) + ", \(load.payload)-byte texts, \(format(timing.seconds)) s after \(format(timing.warmup)) s warm-up, ports \(portList)")
@@ -42,8 +51,47 @@ extension Bench {
         report.figures.add("pairs", pairs)
         addLoad(load, timing, to: &report)
         addMessages(measurement, replyLabel: "SEND -> +OK", pushLabel: "SEND -> MSG push", to: &report)
+        if history.readers > 0 {
+            addHistory(measurement, history, to: &report)
+        }
         addCommon(measurement, to: &report)
         return report
+    }
+
+    /// A connection that reads HISTORY during the load, and the uid of the peer it reads.
+    struct HistoryReader: Sendable {
+        var connection: Connection
+        var peer: Int
+    }
+
+    /// Logs in `--history` readers, each with a conversation to read: with
+    /// `--history-of`, existing users and their neighbours; otherwise a new user
+    /// each, who first sends `--history-limit` messages to a new peer (offline,
+    /// so no push reaches the load's connections). Reader `i` is connection
+    /// `first + i` for the event loops.
+    private func historyReaders(_ options: HistoryOptions, placedAfter first: Int) async throws -> [HistoryReader] {
+        let prefix = self.prefix
+        let password = server.password
+        return try await setUp(options.readers) { i in
+            let connection = try await open(first + i, port: port(i))
+            if let users = options.historyOf {
+                let (user, peer) = users.pair(reader: i, of: options.readers)
+                let login = try await connection.request("LOGIN \(user) \(password) history")
+                guard login.hasPrefix("+OK") else { throw BenchError("LOGIN \(user): \(login)") }
+                let reply = try await connection.request("USER \(peer)")
+                guard let uid = Wire.okInt("uid", in: reply) else { throw BenchError("USER \(peer): \(reply)") }
+                return HistoryReader(connection: connection, peer: uid)
+            }
+            let peer = try await signIn(connection, as: "\(prefix)hp\(i)")
+            let logout = try await connection.request("LOGOUT")
+            guard logout.hasPrefix("+OK") else { throw BenchError("LOGOUT: \(logout)") }
+            _ = try await signIn(connection, as: "\(prefix)h\(i)")
+            for n in 0..<options.historyLimit {
+                let reply = try await connection.request("SEND \(peer) history \(n) of reader \(i)")
+                guard reply.hasPrefix("+OK") else { throw BenchError("SEND \(peer): \(reply)") }
+            }
+            return HistoryReader(connection: connection, peer: peer)
+        }
     }
 
     /// The bench's own ceiling: PINGs on `connections` connections to any line server.
@@ -267,6 +315,27 @@ extension Bench {
         report.lines.append(Report.latencyHeader)
         report.lines.append(Report.latencyRow(latencyLabel, latency))
         report.figures.add(latency: latency, prefix: prefix)
+    }
+
+    /// HISTORY replies in the window, the messages they returned, and their latency.
+    private func addHistory(_ measurement: Measurement, _ options: HistoryOptions, to report: inout Report) {
+        let counters = measurement.total.counters
+        let perSecond = Double(counters.historiesInWindow) / measurement.seconds
+        let perReply = Double(counters.historyMessagesInWindow) / Double(max(1, counters.historiesInWindow))
+        report.lines.append(Report.count("HISTORY replies", counters.historiesInWindow, perSecond: perSecond)
+            + String(format: ", %.1f messages each", perReply))
+        let latency = LatencySummary(measurement.total.historyLatency)
+        report.lines.append(Report.latencyRow("HISTORY -> +OK", latency))
+        if counters.historiesInWindow > 0 && counters.historyMessagesInWindow == 0 {
+            report.notes.append("  note: the HISTORY replies returned no messages: the readers' conversations are empty")
+        }
+        report.figures.add("history_readers", options.readers)
+        report.figures.add("history_rate", options.historyRate)
+        report.figures.add("history_limit", options.historyLimit)
+        report.figures.add("histories", counters.historiesInWindow)
+        report.figures.add("histories_per_s", perSecond)
+        report.figures.add("history_messages_per_reply", perReply)
+        report.figures.add(latency: latency, prefix: "history")
     }
 
     /// Sends and deliveries in the window, with both latencies.

@@ -58,7 +58,8 @@ enum Wire {
 }
 
 /// One kind of command line a sender repeats: `<prefix><stamp> xxx…\n`, the text
-/// `payload` bytes long (never shorter than the stamp), or a bare `PING\n`.
+/// `payload` bytes long (never shorter than the stamp), or a line without a
+/// stamp (`PING\n`, `HISTORY <peer> 0 <limit>\n`).
 struct CommandTemplate: Sendable {
     let prefix: [UInt8]
     /// Bytes of message text; 0 writes no text (PING).
@@ -73,6 +74,12 @@ struct CommandTemplate: Sendable {
     }
 
     static let ping = CommandTemplate(prefix: Array("PING".utf8), payload: 0)
+
+    /// `HISTORY <peer> 0 <limit>`: the latest `limit` messages of a conversation
+    /// (a before id of 0 is none; with one number after the peer, it would be the before id).
+    static func history(with peer: Int, limit: Int) -> CommandTemplate {
+        CommandTemplate(prefix: Array("HISTORY \(peer) 0 \(limit)".utf8), payload: 0)
+    }
 
     func line(stamp: UInt64, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: prefix.count + max(payload, 20) + 1)

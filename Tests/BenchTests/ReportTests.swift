@@ -124,6 +124,53 @@ struct ReportTests {
         #expect(String(buffer: zero) == "0\(UInt64.max)")
     }
 
+    @Test("HISTORY lines ask for the latest messages: before 0 (none), then the limit")
+    func historyTemplate() {
+        let line = CommandTemplate.history(with: 42, limit: 50).line(stamp: 123, allocator: ByteBufferAllocator())
+        #expect(String(buffer: line) == "HISTORY 42 0 50\n")
+    }
+
+    @Test("--history-of reads prefix:count; readers spread over the users, each reading its next neighbour")
+    func historyUsers() throws {
+        let users = try #require(HistoryUsers(argument: "fill_:100000"))
+        #expect(users == HistoryUsers(prefix: "fill_", count: 100_000))
+        #expect(users.pair(reader: 0, of: 4) == ("fill_1", "fill_2"))
+        #expect(users.pair(reader: 1, of: 4) == ("fill_25001", "fill_25002"))
+        #expect(users.pair(reader: 3, of: 4) == ("fill_75001", "fill_75002"))
+        // The last user's neighbour is the first; more readers than users wrap round.
+        let two = try #require(HistoryUsers(argument: "a.b-c:2"))
+        #expect(two.pair(reader: 1, of: 2) == ("a.b-c2", "a.b-c1"))
+        #expect(two.pair(reader: 5, of: 3) == ("a.b-c2", "a.b-c1"))
+        for bad in ["fill_", "fill_:1", "fill_:0", ":10", "fill_:x", "fill_:-3", "bad name:10",
+                    "a_very_long_user_name_prefix:10"] {
+            #expect(HistoryUsers(argument: bad) == nil, "\(bad)")
+        }
+        #expect(HistoryUsers(argument: "x:y:5") == nil)  // ':' is no username character
+    }
+
+    @Test("a HISTORY reply counts once, with the messages before it, apart from the sends")
+    func historyReplies() {
+        let state = LoopState()
+        state.window = MeasureWindow(start: 1_000, end: 10_000_000)
+        state.recordHistory(ok: true, messages: 50, sentAt: 2_000, now: 1_502_000, line: ByteBuffer(string: "+OK history_done"))
+        state.recordHistory(ok: true, messages: 50, sentAt: 0, now: 500, line: ByteBuffer(string: "+OK history_done"))
+        state.recordHistory(ok: false, messages: 0, sentAt: 2_000, now: 3_000, line: ByteBuffer(string: "-ERR no such user"))
+        #expect(state.counters.answered == 3)
+        #expect(state.counters.histories == 2)
+        #expect(state.counters.historiesInWindow == 1)
+        #expect(state.counters.historyMessagesInWindow == 50)
+        #expect(state.counters.errors == 1)
+        #expect(state.counters.acked == 0 && state.counters.ackedInWindow == 0)
+        let snapshot = state.snapshot(histograms: true)
+        #expect(LatencySummary(snapshot.historyLatency).p50 == 1_500)
+        #expect(LatencySummary(snapshot.replyLatency).count == 0)
+        var total = LoopSnapshot()
+        total.add(snapshot)
+        total.add(snapshot)
+        #expect(total.counters.historiesInWindow == 2 && total.counters.historyMessagesInWindow == 100)
+        #expect(total.historyLatency.totalCount == 2)
+    }
+
     @Test("reply fields: uid and group_id from +OK lines only")
     func replyFields() {
         #expect(Wire.okInt("uid", in: "+OK uid=17") == 17)

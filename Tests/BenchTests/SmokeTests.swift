@@ -40,6 +40,27 @@ struct SmokeTests {
         }
     }
 
+    @Test("send with HISTORY readers: each reply returns the messages its reader stored, timed apart from the sends")
+    func sendWithHistory() async throws {
+        try await withDaemon { port, pid in
+            let figures = try await runBench(["send", "--port", "\(port)", "--seconds", "1", "--warmup", "0.2",
+                                              "--pairs", "2", "--window", "4", "--history", "2", "--history-limit", "5",
+                                              "--server-pid", "\(pid)"])
+            #expect(figures["errors"] == "0")
+            #expect(figures["missing"] == "0")
+            #expect(figures["history_readers"] == "2")
+            #expect(Int(figures["histories"] ?? "") ?? 0 > 0)
+            #expect(figures["history_messages_per_reply"] == "5.0")
+            let p50 = try #require(Int(figures["history_p50_us"] ?? ""))
+            #expect(p50 > 0 && p50 <= Int(figures["history_max_us"] ?? "") ?? 0)
+            #expect(Int(figures["server_rss_kb_start"] ?? "") ?? 0 > 0)
+            // Plain send rows print no history figures.
+            let plain = try await runBench(["send", "--port", "\(port)", "--seconds", "0.3", "--warmup", "0",
+                                            "--pairs", "1", "--window", "2"])
+            #expect(plain["histories"] == nil)
+        }
+    }
+
     @Test("group, connect and login complete against the same daemon", arguments: [
         ["group", "--members", "3", "--window", "2", "--seconds", "0.5", "--warmup", "0"],
         ["connect", "--connections", "20", "--seconds", "0"],
