@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mpim needs to build, run and test, when it is missing:
-# hiredis and SQLite headers, pkg-config, redis-server and redis-cli; nc,
+# hiredis and SQLite headers, the sqlite3 shell (scripts/bench-fill.sh fills
+# the large-database bench file with it), pkg-config, redis-server and redis-cli; nc,
 # which the README's first chat (`make run`, then `nc localhost 8000`) uses;
 # Python's prometheus_client (the reference text-format parser the /metrics
 # test checks against, for the system /usr/bin/python3); and, for
@@ -17,6 +18,7 @@ missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
