@@ -29,9 +29,7 @@ extension ConfigurationKey {
             .init("presence", "heartbeat_ttl", .seconds(0.2...3600), \.heartbeatTTL),
             .init("presence", "heartbeat_interval", .seconds(0.1...3600), \.heartbeatInterval),
 
-            .init("redis_queue", "mode", ValueKind<String>.choice(GatewayQueueMode.allCases.map(\.rawValue)).map({
-                GatewayQueueMode(rawValue: $0)!
-            }, back: \.rawValue), \.queueMode),
+            .init("redis_queue", "mode", .cases, \.queueMode),
             .init("redis_queue", "stream_maxlen", .integer(100...100_000_000), \.streamMaxLength),
         ] + redisKeys("redis_queue", \.redisQueue) + redisKeys("redis_cache", \.redisCache) + [
             .init("redis_cache", "user_info_ttl", .wholeSeconds(1...604_800), \.cacheTTLs.userInfo),
@@ -39,18 +37,14 @@ extension ConfigurationKey {
             .init("redis_cache", "group_info_ttl", .wholeSeconds(1...604_800), \.cacheTTLs.groupInfo),
             .init("redis_cache", "members_ttl", .wholeSeconds(1...604_800), \.cacheTTLs.members),
 
-            .init("storage", "backend", ValueKind<String>.choice(StorageBackend.allCases.map(\.rawValue)).map({
-                StorageBackend(rawValue: $0)!
-            }, back: \.rawValue), flags: ["--storage"], \.storageBackend),
+            .init("storage", "backend", .cases, flags: ["--storage"], \.storageBackend),
         ] + postgresKeys + [
             .init("sqlite", "path", .text("a file path") { !$0.isEmpty }, flags: ["--db"], \.database.path),
             .init("sqlite", "busy_timeout_ms", .milliseconds(0...600_000), \.database.busyTimeout),
             .init("sqlite", "wal_restart_mb", ValueKind<Int>.integer(1...65_536, unit: " MiB").map({ $0 << 20 }, back: {
                 $0 >> 20
             }), \.database.walRestartBytes),
-            .init("sqlite", "synchronous", ValueKind<String>.choice(AppDatabase.Synchronous.allCases.map(\.rawValue)).map({
-                AppDatabase.Synchronous(rawValue: $0)!
-            }, back: \.rawValue), \.database.synchronous),
+            .init("sqlite", "synchronous", .cases, \.database.synchronous),
 
             .init("users", "bcrypt_cost", ValueKind<Int>.integer(4...31).map({ UInt8($0) }, back: { Int($0) }), \.bcryptCost),
             .init("users", "lockout_failures", .integer(1...1000), \.lockoutFailures),
@@ -86,7 +80,7 @@ extension ConfigurationKey {
             }, show: { $0.webAllowedOrigins.isEmpty ? "(none: same origin only)" : $0.webAllowedOrigins.joined(separator: " ") }),
 
         ] + servicesKeys + [
-            .init("log", "level", .logLevel, flags: ["--log-level"], \.logLevel),
+            .init("log", "level", .cases, flags: ["--log-level"], \.logLevel),
         ]
     }
 

@@ -1,4 +1,3 @@
-import Logging
 import MPIMCore
 import WorkQueues
 
@@ -90,10 +89,10 @@ extension ValueKind where Value == String {
     }
 }
 
-extension ValueKind where Value == Logger.Level {
-    static var logLevel: ValueKind {
-        ValueKind<String>.choice(Logger.Level.allCases.map(\.rawValue))
-            .map({ Logger.Level(rawValue: $0)! }, back: \.rawValue)
+extension ValueKind where Value: CaseIterable & RawRepresentable, Value.RawValue == String {
+    /// One of the type's cases, by its raw value (`choice`).
+    static var cases: ValueKind {
+        ValueKind<String>.choice(Value.allCases.map(\.rawValue)).map({ Value(rawValue: $0)! }, back: \.rawValue)
     }
 }
 
