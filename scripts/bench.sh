@@ -57,25 +57,12 @@ for program in mpimd mpim-bench; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpim-bench.XXXXXX")
-pids=()
-# stop_pid <pid>: SIGTERM, up to 10 s to exit, then SIGKILL; it leaves the list of pids to stop.
-stop_pid() {
-    local pid=$1 kept=() other
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    for other in "${pids[@]}"; do [ "$other" = "$pid" ] || kept+=("$other"); done
-    pids=(${kept[@]+"${kept[@]}"})
-}
+# shellcheck source=scripts/processes.sh
+. scripts/processes.sh
 cleanup() {
     local status=$?
     # Gateways first (they unbind their sessions in Redis), Redis last.
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        stop_pid "${pids[$i]}"
-    done
+    stop_all
     # The PostgreSQL server last, after the daemon that stores in it.
     if [ -n "${postgres_dir:-}" ]; then
         scripts/postgres-server.sh stop "$postgres_dir" >/dev/null 2>&1 || true

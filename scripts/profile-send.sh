@@ -21,12 +21,10 @@ for program in mpimd mpim-bench; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpim-profile.XXXXXX")
-pids=()
+# shellcheck source=scripts/processes.sh
+. scripts/processes.sh
 cleanup() {
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        kill "${pids[$i]}" 2>/dev/null || true
-        wait "${pids[$i]}" 2>/dev/null || true
-    done
+    stop_all
     if [ -n "${PROFILE_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
