@@ -457,3 +457,13 @@ func postgresStoreDependencies(_ service: String) -> [Target.Dependency] {
         .product(name: "Logging", package: "swift-log"),
     ]
 }
+
+// Release builds optimize across our own modules: without it, generic code
+// called from another module of ours (the writer's `BatchingThread`, for
+// one) runs unspecialized, looking up type metadata at run time on every
+// message (Docs/BENCHMARKS.md, "Performance, round 2").
+for target in package.targets where target.type == .regular || target.type == .executable {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+    ]
+}
