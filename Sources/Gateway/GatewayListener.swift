@@ -27,6 +27,11 @@ public final class GatewayListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // A client that half-closes after its last command still gets every reply.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Each connection keeps its last read buffer for the next read:
+            // NIO's first is 2 KiB, most of what an idle session costs. A
+            // busy connection's buffer doubles on every full read.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
+                minimum: 64, initial: 256, maximum: 65536))
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))

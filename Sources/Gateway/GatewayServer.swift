@@ -74,6 +74,7 @@ public final class GatewayServer: Service {
         self.registry = registry
         self.logger = logger
         self.readiness = readiness
+        greeting = "+OK welcome to mpim \(configuration.gatewayID)"
         GatewayMetrics.prepare()
     }
 
@@ -128,7 +129,8 @@ public final class GatewayServer: Service {
         [IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)), IdleConnectionCloser(writer: writer)]
     }
 
-    private var greeting: String { "+OK welcome to mpim \(configuration.gatewayID)" }
+    /// Made once: every connection's handler shares its storage.
+    private let greeting: String
 
     /// A connection's session and inbox, and what to do once it is open.
     private func makeInbox(for channel: any Channel, writer: ConnectionWriter)

@@ -208,7 +208,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let inbox: LineInbox
     private let greeting: String
-    private let opened: () -> Void
+    /// Called once, then let go (with the logger it holds).
+    private var opened: (() -> Void)?
 
     init(inbox: LineInbox, greeting: String, opened: @escaping () -> Void) {
         self.inbox = inbox
@@ -217,7 +218,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        opened()
+        opened?()
+        opened = nil
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: greeting + "\n")), promise: nil)
         context.fireChannelActive()
     }

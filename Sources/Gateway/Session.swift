@@ -59,8 +59,8 @@ final class Session: @unchecked Sendable {
         self.writer = writer
         self.services = services
         self.registry = registry
+        // Shares the caller's metadata (`conn`, `remote`) until login adds `uid`.
         self.logger = logger
-        self.logger[metadataKey: "conn"] = "\(connection)"
     }
 
     /// Answers one line through `write`.
