@@ -87,7 +87,7 @@ public final class GatewayServer: Service {
         try await listener.startAccepting { channel in
             channel.eventLoop.makeCompletedFuture {
                 let writer = self.registry.makeWriter(for: channel)
-                try channel.pipeline.syncOperations.addHandlers(self.idleHandlers(writer: writer))
+                try channel.pipeline.syncOperations.addHandler(self.idleCloser(writer: writer))
                 try channel.pipeline.syncOperations.addHandlers(
                     ByteToMessageHandler(LineFrameDecoder(maxLineBytes: maxLine)),
                     self.makeConnectionHandler(for: channel, writer: writer))
@@ -125,8 +125,8 @@ public final class GatewayServer: Service {
     }
 
     /// What closes a connection that sent nothing for the idle timeout, first in its pipeline.
-    private func idleHandlers(writer: ConnectionWriter) -> [any ChannelHandler] {
-        [IdleStateHandler(readTimeout: TimeAmount(configuration.idleTimeout)), IdleConnectionCloser(writer: writer)]
+    private func idleCloser(writer: ConnectionWriter) -> IdleConnectionCloser {
+        IdleConnectionCloser(writer: writer, timeout: TimeAmount(configuration.idleTimeout))
     }
 
     /// Made once: every connection's handler shares its storage.
@@ -137,16 +137,15 @@ public final class GatewayServer: Service {
         -> (LineInbox, opened: @Sendable () -> Void)
     {
         let id = registry.makeConnectionID()
-        var logger = self.logger
-        logger[metadataKey: "conn"] = "\(id)"
         // Every line about this connection says where it comes from.
-        logger[metadataKey: "remote"] = "\(channel.remoteAddress.map(Self.describe) ?? "?")"
-        let session = Session(connection: id, writer: writer, services: services, registry: registry, logger: logger)
+        let session = Session(
+            connection: id, writer: writer, services: services, registry: registry, logger: logger,
+            remote: channel.remoteAddress.map(Self.describe) ?? "?")
         let inbox = LineInbox(
             session: session, writer: writer, linesPerSecond: configuration.maxLinesPerSecond,
             ended: { self.connectionEnded(id) })
-        return (inbox, { [logger] in
-            logger.debug("connection opened")
+        return (inbox, {
+            session.logger.debug("connection opened")
             self.connections.withLock { $0.open[id] = writer }
             GatewayMetrics.connectionsOpen.increment()
         })
@@ -165,7 +164,7 @@ public final class GatewayServer: Service {
         let writer = registry.makeWriter(for: channel)
         let (inbox, opened) = makeInbox(for: channel, writer: writer)
         let connection = AdoptedConnection(inbox: inbox, maxLineBytes: configuration.maxLineBytes)
-        try channel.pipeline.syncOperations.addHandlers(idleHandlers(writer: writer), position: .first)
+        try channel.pipeline.syncOperations.addHandler(idleCloser(writer: writer), position: .first)
         try channel.pipeline.syncOperations.addHandler(transport(connection))
         opened()
         writer.write(greeting)

@@ -44,8 +44,9 @@ final class Session: @unchecked Sendable {
     private let window = SendWindow(limit: Session.sendWindow)
     private let services: GatewayServices
     private let registry: SessionRegistry
-    /// The connection's logger: `conn` and `remote`, and `uid` while logged in.
-    private(set) var logger: Logger
+    /// The gateway's logger, and where the connection comes from.
+    private let gatewayLogger: Logger
+    private let remote: String
     private var login: LiveRoute?
     /// ACKMODE, which may be set before LOGIN and lasts for the connection.
     private var ackMode = false
@@ -53,14 +54,28 @@ final class Session: @unchecked Sendable {
     /// Messages pushed again at login because an ack-mode session never acknowledged them.
     static let redeliveryLimit = 1000
 
+    /// - Parameters:
+    ///   - logger: the gateway's; the session's lines add their own metadata.
+    ///   - remote: the client's address, as every line about the connection shows it.
     init(connection: ConnectionID, writer: ConnectionWriter, services: GatewayServices,
-         registry: SessionRegistry, logger: Logger) {
+         registry: SessionRegistry, logger: Logger, remote: String) {
         self.connection = connection
         self.writer = writer
         self.services = services
         self.registry = registry
-        // Shares the caller's metadata (`conn`, `remote`) until login adds `uid`.
-        self.logger = logger
+        gatewayLogger = logger
+        self.remote = remote
+    }
+
+    /// The connection's logger: `conn` and `remote`, and `uid` while logged
+    /// in. Made for each line logged, which is rare, rather than kept: a
+    /// logger's own metadata cost every idle session ~0.4 KiB.
+    var logger: Logger {
+        var logger = gatewayLogger
+        logger[metadataKey: "conn"] = "\(connection)"
+        logger[metadataKey: "remote"] = "\(remote)"
+        if let login { logger[metadataKey: "uid"] = "\(login.user)" }
+        return logger
     }
 
     /// Answers one line through `write`.
@@ -287,7 +302,6 @@ final class Session: @unchecked Sendable {
         // route always finds the session.
         registry.add(route, connection: connection, writer: writer, ackMode: ackMode)
         login = route
-        logger[metadataKey: "uid"] = "\(user)"
         await services.presence.sessionStarted(route, connection: connection)
         logger.debug("login", metadata: ["device": "\(device)"])
     }
@@ -307,7 +321,6 @@ final class Session: @unchecked Sendable {
         if registry.remove(current, connection: connection) {
             await services.presence.sessionEnded(current)
         }
-        logger.debug("logout")
-        logger[metadataKey: "uid"] = nil
+        logger.debug("logout", metadata: ["uid": "\(current.user)"])
     }
 }
