@@ -14,7 +14,7 @@ final class IdleConnectionCloser: ChannelInboundHandler {
 
     private let writer: ConnectionWriter
     private let timeout: TimeAmount
-    private var lastRead = NIODeadline.now()
+    private var lastRead = NIODeadline.uptimeNanoseconds(0)
     private var timer: Scheduled<Void>?
 
     init(writer: ConnectionWriter, timeout: TimeAmount) {
@@ -32,7 +32,7 @@ final class IdleConnectionCloser: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastRead = .now()
+        lastRead = context.eventLoop.now
         context.fireChannelRead(data)
     }
 
@@ -47,7 +47,7 @@ final class IdleConnectionCloser: ChannelInboundHandler {
 
     private func start(_ context: ChannelHandlerContext) {
         guard timer == nil else { return }
-        lastRead = .now()
+        lastRead = context.eventLoop.now
         schedule(context, at: lastRead + timeout)
     }
 
@@ -62,7 +62,7 @@ final class IdleConnectionCloser: ChannelInboundHandler {
     private func due(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
         let deadline = lastRead + timeout
-        if deadline > .now() {
+        if deadline > context.eventLoop.now {
             schedule(context, at: deadline)
         } else {
             timer = nil
