@@ -244,9 +244,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is LineTooLongError {
+        switch error {
+        case is LineTooLongError:
             _ = inbox.receive(.lineTooLong)
-        } else {
+        case ByteToMessageDecoderError.dataReceivedInErrorState(let first, _) where first is LineTooLongError:
+            // More of the over-long line, read after the decoder gave up on
+            // it: the connection is already answering and closing.
+            break
+        default:
             context.close(promise: nil)
         }
     }
