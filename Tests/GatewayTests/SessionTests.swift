@@ -172,6 +172,18 @@ struct SessionTests {
         }
     }
 
+    @Test("a line over the limit, read in several pieces, is answered -ERR line too long before the close")
+    func lineTooLongInPieces() async throws {
+        try await InProcessGateway.with({ $0.maxLineBytes = 1024 }) { gateway in
+            let client = try await gateway.client()
+            // A connection's first reads are small (256 bytes, then more), so
+            // the decoder gives up on this line before its last pieces are read.
+            try await client.sendRaw(String(repeating: "X", count: 2000) + "\n")
+            #expect(try await client.reply() == "-ERR line too long")
+            try await client.waitClosed()
+        }
+    }
+
     @Test("a kick closes the user's sessions with KICKED and ends them")
     func kick() async throws {
         try await InProcessGateway.with { gateway in
