@@ -424,6 +424,16 @@ END {
     target("1:1 on PostgreSQL, closed loop 16 x 1 (issue 23): SEND -> +OK p99", "<= 3 ms", ms(f["send_p99_us"]) " ms", f["send_p99_us"] + 0 <= 3000 && f["errors"] == 0)
     load(row("1:1 with [sqlite] synchronous = full, 64 pairs, window 16")); full = min(f["deliveries_per_s"], f["sends_per_s"])
     target("1:1 with [sqlite] synchronous = full, 64 x 16 (issue 25)", ">= 0.5 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", full, full / redis_rps), full >= 0.5 * redis_rps && f["errors"] == 0 && f["missing"] == 0)
+    # Issue 25, the cost of one message: the same rows against its targets.
+    target("1:1, 64 x 16 (issue 25)", ">= 1.0 x Redis PING_INLINE", sprintf("%.0f msg/s = %.2f x", same_rate, same_rate / redis_rps), same_rate >= redis_rps)
+    load(row("1:1, 16 pairs, window 1")); closed = min(f["deliveries_per_s"], f["sends_per_s"])
+    target("closed loop 16 x 1 (issue 25): SEND -> +OK p99, SEND -> push p99", "<= 1 ms each, at >= 0.35 x Redis PING_INLINE",
+           ms(f["send_p99_us"]) " ms, " ms(f["deliver_p99_us"]) " ms at " sprintf("%.0f msg/s = %.2f x", closed, closed / redis_rps),
+           f["send_p99_us"] + 0 <= 1000 && f["deliver_p99_us"] + 0 <= 1000 && closed >= 0.35 * redis_rps)
+    load(row("group of 100 online, window 16"))
+    target("group fan-out, 100 online members (issue 25)", ">= 500,000 GMSG/s", sprintf("%.0f GMSG/s", f["deliveries_per_s"]), f["deliveries_per_s"] + 0 >= 500000)
+    load(row(idle_connections " idle logged-in connections"))
+    target(idle_connections " idle logged-in connections (issue 25)", "<= 6 KB RSS each", sprintf("%.1f KB each", f["rss_per_conn_bytes"] / 1000), f["open_after_hold"] + 0 == idle_connections + 0 && f["rss_per_conn_bytes"] + 0 <= 6000)
     # The opt-in rows (BENCH_SUSTAINED, BENCH_LARGE): a target line only when the row ran.
     if (row(sustained_label)) {
         load(row(sustained_label))
