@@ -208,7 +208,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let inbox: LineInbox
     private let greeting: String
-    /// Called once, then let go (with the logger it holds).
+    /// Called once, then let go (with the session it holds).
     private var opened: (() -> Void)?
 
     init(inbox: LineInbox, greeting: String, opened: @escaping () -> Void) {
