@@ -35,7 +35,8 @@ final class ConnectionWriter: Sendable {
     }
 
     /// Queues `line` (the newline is added) and, unless a write is already
-    /// scheduled, schedules one on the channel's event loop.
+    /// scheduled, schedules one on the channel's event loop (when the batch
+    /// collecting on this thread ends, if one is: `ConnectionWriteBatch`).
     func write(_ line: String, receipt: Receipt? = nil) {
         let schedule = pending.withLock { pending -> Bool in
             if pending.bytes == nil {
@@ -48,7 +49,7 @@ final class ConnectionWriter: Sendable {
             pending.scheduled = true
             return true
         }
-        if schedule {
+        if schedule, !ConnectionWriteBatch.take(self) {
             channel.eventLoop.execute { self.writePending() }
         }
     }
@@ -79,7 +80,8 @@ final class ConnectionWriter: Sendable {
         return true
     }
 
-    private func writePending() {
+    /// Writes what is queued; on the channel's event loop.
+    func writePending() {
         let (bytes, written) = pending.withLock { pending in
             defer { pending = Pending() }
             return (pending.bytes, pending.receipts)

@@ -106,12 +106,15 @@ public final class SessionRegistry: LocalDelivery {
             }
             return reached
         }
-        // Each push rendered once, however many sessions it reaches.
-        var lines = [String?](repeating: nil, count: deliveries.count)
-        for (index, session) in targets {
-            let line = lines[index] ?? deliveries[index].push.line
-            lines[index] = line
-            write(line, of: deliveries[index].push, to: session)
+        // Each push rendered once, however many sessions it reaches; the
+        // writes handed to each event loop in one task.
+        ConnectionWriteBatch.collecting {
+            var lines = [String?](repeating: nil, count: deliveries.count)
+            for (index, session) in targets {
+                let line = lines[index] ?? deliveries[index].push.line
+                lines[index] = line
+                write(line, of: deliveries[index].push, to: session)
+            }
         }
         return reached
     }
@@ -132,7 +135,9 @@ public final class SessionRegistry: LocalDelivery {
         let everyone = sessions.withLock { table in table.values.flatMap { $0 } }
         let line = push.line
         // A notice is nobody's mailbox message: no delivery receipts.
-        for session in everyone { write(line, of: nil, to: session) }
+        ConnectionWriteBatch.collecting {
+            for session in everyone { write(line, of: nil, to: session) }
+        }
     }
 
     /// Every logged-in session here, with its peer address.

@@ -96,7 +96,7 @@ private func wire(_ configuration: DaemonConfiguration, listeners: Listeners, lo
         ?? LiveGroupService(store: stores.groups, cache: cache, membership: memberships, logger: moduleLogger("groups"))
     let messageWriter = MessageWriter(
         store: messageStore, directory: RecipientDirectory(users: users, groups: groups),
-        logger: moduleLogger("messaging"))
+        logger: moduleLogger("messaging"), completionScope: ConnectionWriteBatch.collecting)
     let ledger = DeliveryLedger(writer: messageWriter)
     let registry = SessionRegistry(receipts: ledger, logger: moduleLogger("gateway"))
     let delivery = GatewayDeliveryAgent(

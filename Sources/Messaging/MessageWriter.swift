@@ -29,7 +29,11 @@ public final class MessageWriter: Sendable {
     /// Receipts, when the store records them apart from messages.
     private let receipts: BatchingThread<MailboxReceipt, Void>?
 
-    public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 4096) {
+    /// - Parameter completionScope: what each batch's completions (pushes,
+    ///   replies) run inside; the gateway's holds their writes to connections
+    ///   back until the batch is done.
+    public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 4096,
+                completionScope: (@Sendable (() -> Void) -> Void)? = nil) {
         receipts = store.recordsReceiptsApart
             ? BatchingThread(name: "mpim-receipts", maxBatch: maxBatch) { receipts in
                 do {
@@ -45,7 +49,9 @@ public final class MessageWriter: Sendable {
             : nil
         let completions: BatchingThread<Write, Result<StoredMessage, MPIMError>?>.Completions =
             store.storeWaitsOnServer ? .ownThread("mpim-completer") : .inline
-        queue = BatchingThread(name: "mpim-writer", maxBatch: maxBatch, completions: completions) { writes in
+        queue = BatchingThread(
+            name: "mpim-writer", maxBatch: maxBatch, completions: completions, completionScope: completionScope
+        ) { writes in
             var messages: [OutgoingMessage] = []
             var receipts: [MailboxReceipt] = []
             for write in writes {

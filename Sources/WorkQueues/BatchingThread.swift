@@ -20,6 +20,9 @@ import Foundation
 public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     public typealias Operation = @Sendable ([Item]) throws -> [Output]
     public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
+    /// Runs a batch's completions (the closure it is given), all of them in
+    /// one call: what they start can be held back and started together.
+    public typealias CompletionScope = @Sendable (() -> Void) -> Void
 
     /// Where completions run.
     public enum Completions: Sendable {
@@ -56,15 +59,18 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     ///   - lazyDelay: the longest a lazily enqueued item waits for company.
     ///   - operation: processes a batch and returns one output per item, in order.
     ///   - completions: where completions run.
+    ///   - completionScope: what each batch's completions run inside.
     public init(name: String, maxBatch: Int = 512, lazyDelay: Duration = .milliseconds(25),
-                completions: Completions = .inline, operation: @escaping Operation) {
+                completions: Completions = .inline, completionScope: CompletionScope? = nil,
+                operation: @escaping Operation) {
         let completer: SerialThread? = switch completions {
         case .inline: nil
         case .ownThread(let name): SerialThread(name: name)
         }
         let thread = Thread { [state] in
             nameCurrentThread(name)
-            Self.run(state, maxBatch: maxBatch, lazyDelay: lazyDelay, completer: completer, operation: operation)
+            Self.run(state, maxBatch: maxBatch, lazyDelay: lazyDelay, completer: completer,
+                     completionScope: completionScope ?? { $0() }, operation: operation)
             completer?.stop()
         }
         thread.start()
@@ -135,7 +141,7 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
 
     private static func run(
         _ state: ConditionLock<State>, maxBatch: Int, lazyDelay: Duration, completer: SerialThread?,
-        operation: Operation
+        completionScope: @escaping CompletionScope, operation: Operation
     ) {
         while true {
             // Empty only once stopping and drained: the thread ends.
@@ -163,9 +169,11 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
                 precondition(outputs.count == batch.count, "BatchingThread operation must return one output per item")
             }
             let complete: @Sendable () -> Void = {
-                for (index, entry) in batch.enumerated() {
-                    guard let completion = entry.completion else { continue }
-                    completion(outcome.map { $0[index] })
+                completionScope {
+                    for (index, entry) in batch.enumerated() {
+                        guard let completion = entry.completion else { continue }
+                        completion(outcome.map { $0[index] })
+                    }
                 }
                 let released = state.withLock { $0.flushes.finish(batch.count) }
                 released.forEach { $0.resume() }

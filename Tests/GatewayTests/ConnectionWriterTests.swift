@@ -56,4 +56,34 @@ struct ConnectionWriterTests {
         #expect(!quitting.kick(reason: "idle timeout"), "a connection already ending is not kicked")
         #expect(quitting.endReason == "quit")
     }
+
+    @Test("writes scheduled while a batch collects wait for its end, then go out, each connection's in one write")
+    func batchHoldsWrites() throws {
+        let loop = EmbeddedEventLoop()
+        let first = EmbeddedChannel(loop: loop)
+        let second = EmbeddedChannel(loop: loop)
+        let firstWriter = ConnectionWriter(channel: first, receipts: RecordedReceipts())
+        let secondWriter = ConnectionWriter(channel: second, receipts: RecordedReceipts())
+        var heldBack = true
+        ConnectionWriteBatch.collecting {
+            firstWriter.write("+OK msg_id=1")
+            secondWriter.write("MSG id=1 from=1 ts=0 text=a")
+            firstWriter.write("+OK msg_id=2")
+            loop.run()
+            heldBack = (try? first.readOutbound(as: ByteBuffer.self)) == nil
+                && (try? second.readOutbound(as: ByteBuffer.self)) == nil
+        }
+        #expect(heldBack, "nothing is scheduled on the loop while the batch runs")
+        loop.run()
+        #expect(try first.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK msg_id=1\n+OK msg_id=2\n")
+        #expect(try second.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "MSG id=1 from=1 ts=0 text=a\n")
+
+        firstWriter.write("+OK msg_id=3")
+        loop.run()
+        #expect(
+            try first.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK msg_id=3\n",
+            "outside a batch a write is scheduled at once")
+        _ = try first.finish()
+        _ = try second.finish()
+    }
 }

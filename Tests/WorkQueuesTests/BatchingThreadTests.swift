@@ -154,4 +154,40 @@ struct BatchingThreadTests {
         let after = await submitAll(3..<4, to: thread)
         #expect(after.allSatisfy { if case .failure(let error) = $0 { error is BatchingThreadStopped } else { false } })
     }
+
+    @Test("each batch's completions all run inside one call of the completion scope")
+    func completionScope() async throws {
+        final class Scope: Sendable {
+            let calls = Mutex(0)
+            let inside = Mutex(false)
+        }
+        let scope = Scope()
+        let batches = Mutex(0)
+        let outside = Mutex(0)
+        let thread = BatchingThread<Int, Int>(
+            name: "test-scope", maxBatch: 8,
+            completionScope: { body in
+                scope.calls.withLock { $0 += 1 }
+                scope.inside.withLock { $0 = true }
+                body()
+                scope.inside.withLock { $0 = false }
+            }
+        ) { items in
+            batches.withLock { $0 += 1 }
+            usleep(200)
+            return items
+        }
+        defer { thread.stop() }
+        let seen = Mutex(0)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            for item in 0..<50 {
+                thread.submit(item) { _ in
+                    if !scope.inside.withLock({ $0 }) { outside.withLock { $0 += 1 } }
+                    if seen.withLock({ $0 += 1; return $0 }) == 50 { done.resume() }
+                }
+            }
+        }
+        #expect(outside.withLock { $0 } == 0, "no completion ran outside the scope")
+        #expect(scope.calls.withLock { $0 } == batches.withLock { $0 }, "one scope per batch")
+    }
 }
