@@ -4,10 +4,10 @@
 Reads `perf script` output (samples with call stacks, `perf record -g`) on
 stdin; the argument is the daemon's CPU per message in microseconds, which
 each category gets its share of. A sample goes to the first category of its
-thread (the message writer, an event loop, anything else) whose pattern
-matches a frame of its stack; a sample whose innermost frame is in SQLite's
-library counts as SQLite (that library has no frame pointers, so its
-stacks stop there).
+thread (the message writer, its completer, an event loop, anything else)
+whose pattern matches a frame of its stack; a sample whose innermost frame
+is in SQLite's library counts as SQLite (that library has no frame
+pointers, so its stacks stop there).
 
     perf script -i perf.data | scripts/perf-per-message.py 109.5
 """
@@ -19,9 +19,10 @@ CATEGORIES = [
     ("writer", "SQLite transaction (GRDB, the store, delivery cursors)",
      r"MessagingSQLite|GRDB|sqlite3|pwrite|fdatasync"),
     ("writer", "recipient check (RecipientDirectory)", r"RecipientDirectory"),
-    ("writer", "posting pushes and replies to the event loops",
-     r"GatewayDeliveryAgent|SessionRegistry|ConnectionWriter|LiveMessageService|MessageWriterC5store_10completion"),
     ("writer", "waiting and waking (BatchingThread, futex)", r"BatchingThread|ConditionLock|futex"),
+    ("completer", "posting pushes and replies to the event loops",
+     r"GatewayDeliveryAgent|SessionRegistry|ConnectionWriter|LiveMessageService|MessageWriterC5store_10completion"),
+    ("completer", "waiting and waking (SerialThread, futex)", r"SerialThread|ConditionLock|futex"),
     ("loop", "reading and parsing commands", r"LineDecoder|LineCodec|decode|channelRead|readFromSocket|readable"),
     ("loop", "writing to sockets", r"flushNow|writeToSocket|writev|sendmsg|PendingWrites|ConnectionWriter"),
     ("loop", "sessions and command handling", r"Gateway|Session"),
@@ -34,6 +35,8 @@ PATTERNS = [(thread, name, re.compile(pattern)) for thread, name, pattern in CAT
 def thread_kind(comm):
     if comm.startswith("mpim-writer"):
         return "writer"
+    if comm.startswith("mpim-completer"):
+        return "completer"
     if comm.startswith("NIO-"):
         return "loop"
     return "other"

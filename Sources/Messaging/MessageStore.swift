@@ -84,10 +84,6 @@ public protocol MessageStore: Sendable {
     /// Runs on the message writer's own thread and may block it until the
     /// commit; never called from Swift concurrency or an event loop.
     func store(_ batch: [OutgoingMessage], receipts: [MailboxReceipt]) throws -> [Result<StoredMessage, MPIMError>]
-    /// Whether `store` mostly waits on a server's answer (a round trip per
-    /// batch) rather than working: the writer then runs a batch's
-    /// completions on a thread of their own, overlapping the next batch.
-    var storeWaitsOnServer: Bool { get }
     /// Whether receipts may be stored by a thread of their own, alongside
     /// batches of messages (`store` with no messages), rather than riding
     /// with the next batch.
@@ -125,6 +121,5 @@ public protocol MessageStore: Sendable {
 }
 
 extension MessageStore {
-    public var storeWaitsOnServer: Bool { false }
     public var recordsReceiptsApart: Bool { false }
 }

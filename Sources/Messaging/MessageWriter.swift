@@ -7,17 +7,16 @@ import WorkQueues
 /// receipts move each recipient's delivery cursor once, so riding along with
 /// the next batch of messages costs them little.
 ///
-/// The writes run on the writer's own thread, which the store blocks, and so
-/// do the completions: a committed message is pushed and answered from
-/// there, with no hop through Swift concurrency in between. Before a batch's
-/// transaction, its messages to recipients not known yet are checked with
-/// the services that own them (`RecipientDirectory`).
+/// The writes run on the writer's own thread, which the store blocks; each
+/// batch's completions run in order on a second one (`mpim-completer`) while
+/// the writer goes on with the next batch: a committed message is pushed and
+/// answered from there, with no hop through Swift concurrency in between.
+/// Before a batch's transaction, its messages to recipients not known yet are
+/// checked with the services that own them (`RecipientDirectory`).
 ///
-/// A store that waits on a server (PostgreSQL) is called differently: the
-/// completions run on a second thread, in order, while the writer waits for
-/// the next batch's answer; and receipts, which never wait on what batches
-/// of messages lock, go to a thread of their own (`mpim-receipts`) rather
-/// than lengthen every batch of messages.
+/// A store that waits on a server (PostgreSQL) records receipts on a thread
+/// of their own (`mpim-receipts`): they never wait on what batches of
+/// messages lock, and riding along they would lengthen every batch.
 public final class MessageWriter: Sendable {
     enum Write: Sendable {
         case store(OutgoingMessage)
@@ -47,10 +46,9 @@ public final class MessageWriter: Sendable {
                 return receipts.map { _ in () }
             }
             : nil
-        let completions: BatchingThread<Write, Result<StoredMessage, MPIMError>?>.Completions =
-            store.storeWaitsOnServer ? .ownThread("mpim-completer") : .inline
         queue = BatchingThread(
-            name: "mpim-writer", maxBatch: maxBatch, completions: completions, completionScope: completionScope
+            name: "mpim-writer", maxBatch: maxBatch, completions: .ownThread("mpim-completer"),
+            completionScope: completionScope
         ) { writes in
             var messages: [OutgoingMessage] = []
             var receipts: [MailboxReceipt] = []

@@ -14,9 +14,6 @@ public struct PostgresMessageStore: MessageStore {
         self.logger = logger
     }
 
-    /// A round trip per batch: the writer overlaps completions with it.
-    public var storeWaitsOnServer: Bool { true }
-
     /// Receipts lock cursor and mailbox rows, never the counter row that
     /// serializes batches of messages: a second writer thread, on a
     /// connection of its own, records them alongside.
