@@ -11,9 +11,11 @@ import NIOPosix
 /// often took the writer's core in the middle of the batch, to write one
 /// connection and sleep again.
 public enum ConnectionWriteBatch {
-    /// The writers a batch scheduled, by event loop; only its thread touches it.
+    /// The writers a batch scheduled, by event loop, and what waits for
+    /// their writes; only its thread touches it.
     final class Scheduled: @unchecked Sendable {
         var loops: [(loop: any EventLoop, writers: [ConnectionWriter])] = []
+        var afterWrites: [() -> Void] = []
 
         func add(_ writer: ConnectionWriter) {
             let loop = writer.channel.eventLoop
@@ -39,6 +41,16 @@ public enum ConnectionWriteBatch {
                 for writer in writers { writer.writePending() }
             }
         }
+        scheduled.afterWrites.forEach { $0() }
+    }
+
+    /// Runs `action` once the writes scheduled so far on this thread are on
+    /// their event loops' queues: at once outside a batch, else when it ends.
+    /// What a connection writes straight to its channel after `action` (a
+    /// reply that waited for its sends' replies) then follows those writes.
+    static func afterScheduledWrites(_ action: @escaping () -> Void) {
+        guard let scheduled = current.currentValue else { return action() }
+        scheduled.afterWrites.append(action)
     }
 
     /// Takes `writer`'s scheduled write when a batch is collecting on this thread.

@@ -170,7 +170,8 @@ final class Session: @unchecked Sendable {
                 writer.write(GatewayError.service(error).replyLine)
             }
             GatewayMetrics.command(name, succeeded: (try? result.get()) != nil, duration: .now - started)
-            window.release()
+            // A command waiting for this send's reply writes its own after it.
+            ConnectionWriteBatch.afterScheduledWrites { window.release() }
         }
     }
 

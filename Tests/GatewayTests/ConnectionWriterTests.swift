@@ -86,4 +86,31 @@ struct ConnectionWriterTests {
         _ = try first.finish()
         _ = try second.finish()
     }
+
+    @Test("what waits for a batch's writes runs when the batch ends, so a reply written after it follows them")
+    func afterScheduledWrites() throws {
+        let channel = EmbeddedChannel()
+        let writer = ConnectionWriter(channel: channel, receipts: RecordedReceipts())
+        var ranInside = false
+        var ran = false
+        ConnectionWriteBatch.collecting {
+            writer.write("+OK msg_id=1")
+            ConnectionWriteBatch.afterScheduledWrites {
+                ran = true
+                // As a command's task writes: a task on the channel's loop.
+                channel.eventLoop.execute { channel.writeAndFlush(ByteBuffer(string: "+OK pong\n"), promise: nil) }
+            }
+            ranInside = ran
+        }
+        #expect(!ranInside, "not while the batch runs")
+        #expect(ran)
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK msg_id=1\n")
+        #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "+OK pong\n")
+
+        var ranAtOnce = false
+        ConnectionWriteBatch.afterScheduledWrites { ranAtOnce = true }
+        #expect(ranAtOnce, "outside a batch it runs at once")
+        _ = try channel.finish()
+    }
 }
