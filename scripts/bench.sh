@@ -264,6 +264,14 @@ run_row msg "group of 100 online, window 16" \
 run_row msg "one group of 1000 online, window 16" \
     group --port @GW1 --groups 1 --members 1000 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @GW1_PID --server-pid @REDIS_PID
+# The same fan-out with 64 SENDGROUPs in flight: what the daemon delivers
+# when a round trip of the 16-deep pipeline is not what bounds the row.
+run_row msg "group of 100 online, window 64" \
+    group --port @GW1 --groups 1 --members 100 --window 64 --payload 64 "${timing[@]}" \
+    --server-pid @GW1_PID --server-pid @REDIS_PID
+run_row msg "one group of 1000 online, window 64" \
+    group --port @GW1 --groups 1 --members 1000 --window 64 --payload 64 "${timing[@]}" \
+    --server-pid @GW1_PID --server-pid @REDIS_PID
 run_row msg "1:1 with [sqlite] synchronous = full, 64 pairs, window 16" \
     send --port @FULL_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @FULL_GW_PID --server-pid @REDIS_PID
