@@ -9,8 +9,8 @@ import WorkQueues
 ///
 /// The writes run on the writer's own thread, which the store blocks; each
 /// batch's completions run in order on a second one (`mpim-completer`) while
-/// the writer goes on with the next batch: a committed message is pushed and
-/// answered from there, with no hop through Swift concurrency in between.
+/// the writer goes on with the next batch: a committed message is answered
+/// and pushed from there, with no hop through Swift concurrency in between.
 /// Before a batch's transaction, its messages to recipients not known yet are
 /// checked with the services that own them (`RecipientDirectory`).
 ///
