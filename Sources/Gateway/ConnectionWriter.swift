@@ -11,12 +11,7 @@ import Synchronization
 /// line), so the one line logged at its end can say.
 final class ConnectionWriter: Sendable {
     /// A pushed message to report once its bytes are written.
-    struct Receipt {
-        var message: MessageID
-        var group: GroupID?
-        var user: UserID
-        var awaitingAck: Bool
-    }
+    typealias Receipt = PushReceipt
 
     private struct Pending {
         var bytes: ByteBuffer?
@@ -96,12 +91,7 @@ final class ConnectionWriter: Sendable {
         // returns the pushed message.
         let promise = channel.eventLoop.makePromise(of: Void.self)
         let receipts = self.receipts
-        promise.futureResult.whenSuccess {
-            for receipt in written {
-                receipts.pushed(
-                    receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
-            }
-        }
+        promise.futureResult.whenSuccess { receipts.pushed(written) }
         channel.writeAndFlush(bytes, promise: promise)
     }
 }

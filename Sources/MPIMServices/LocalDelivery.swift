@@ -44,4 +44,31 @@ public protocol LocalDelivery: Sendable {
 public protocol DeliveryReceipts: Sendable {
     /// `group` is the message's group, nil for a 1:1 message.
     func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool)
+    /// The pushes one write carried, in order: one hand-off for all of them.
+    func pushed(_ receipts: [PushReceipt])
+}
+
+extension DeliveryReceipts {
+    public func pushed(_ receipts: [PushReceipt]) {
+        for receipt in receipts {
+            pushed(receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
+        }
+    }
+}
+
+/// A message push written to one of a user's sessions.
+public struct PushReceipt: Sendable, Equatable {
+    public var message: MessageID
+    /// The message's group; nil for a 1:1 message.
+    public var group: GroupID?
+    public var user: UserID
+    /// The session is in ack mode: the message counts as delivered only once acknowledged.
+    public var awaitingAck: Bool
+
+    public init(message: MessageID, group: GroupID?, user: UserID, awaitingAck: Bool) {
+        self.message = message
+        self.group = group
+        self.user = user
+        self.awaitingAck = awaitingAck
+    }
 }

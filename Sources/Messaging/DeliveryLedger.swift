@@ -15,8 +15,15 @@ public final class DeliveryLedger: DeliveryReceipts {
     }
 
     public func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
-        writer.record(MailboxReceipt(
-            user: user, message: message, state: awaitingAck ? .awaitingAck : .delivered, group: group))
+        pushed([PushReceipt(message: message, group: group, user: user, awaitingAck: awaitingAck)])
+    }
+
+    public func pushed(_ receipts: [PushReceipt]) {
+        writer.record(receipts.map { receipt in
+            MailboxReceipt(
+                user: receipt.user, message: receipt.message, state: receipt.awaitingAck ? .awaitingAck : .delivered,
+                group: receipt.group)
+        })
     }
 
     /// Waits until every delivery recorded so far is written.

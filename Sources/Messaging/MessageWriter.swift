@@ -20,13 +20,14 @@ import WorkQueues
 public final class MessageWriter: Sendable {
     enum Write: Sendable {
         case store(OutgoingMessage)
-        case receipt(MailboxReceipt)
+        /// The receipts of one connection write.
+        case receipts([MailboxReceipt])
     }
 
     /// Output per write: the message's outcome, nil for a receipt.
     private let queue: BatchingThread<Write, Result<StoredMessage, MPIMError>?>
     /// Receipts, when the store records them apart from messages.
-    private let receipts: BatchingThread<MailboxReceipt, Void>?
+    private let receipts: BatchingThread<[MailboxReceipt], Void>?
 
     /// - Parameter completionScope: what each batch's completions (pushes,
     ///   replies) run inside; the gateway's holds their writes to connections
@@ -34,7 +35,8 @@ public final class MessageWriter: Sendable {
     public init(store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int = 4096,
                 completionScope: (@Sendable (() -> Void) -> Void)? = nil) {
         receipts = store.recordsReceiptsApart
-            ? BatchingThread(name: "mpim-receipts", maxBatch: maxBatch) { receipts in
+            ? BatchingThread(name: "mpim-receipts", maxBatch: maxBatch) { writes in
+                let receipts = writes.flatMap { $0 }
                 do {
                     _ = try store.store([], receipts: receipts)
                 } catch {
@@ -43,7 +45,7 @@ public final class MessageWriter: Sendable {
                     ])
                     throw error
                 }
-                return receipts.map { _ in () }
+                return writes.map { _ in () }
             }
             : nil
         queue = BatchingThread(
@@ -55,7 +57,7 @@ public final class MessageWriter: Sendable {
             for write in writes {
                 switch write {
                 case .store(let message): messages.append(message)
-                case .receipt(let receipt): receipts.append(receipt)
+                case .receipts(let written): receipts.append(contentsOf: written)
                 }
             }
             let refusals = directory.refusals(for: messages)
@@ -96,15 +98,17 @@ public final class MessageWriter: Sendable {
         }
     }
 
-    /// Queues a receipt for a later batch: the next batch of messages (on
-    /// the receipts' own thread: of receipts), or within 25 ms, or at the
-    /// next `flush()` (a PULL or ACK), whichever comes first. A receipt lost in a crash only means the message is
-    /// pulled once more.
-    func record(_ receipt: MailboxReceipt) {
-        if let receipts {
-            receipts.enqueueLazily(receipt)
+    /// Queues receipts (those of one connection write: one queue entry) for
+    /// a later batch: the next batch of messages (on the receipts' own
+    /// thread: of receipts), or within 25 ms, or at the next `flush()` (a
+    /// PULL or ACK), whichever comes first. A receipt lost in a crash only
+    /// means the message is pulled once more.
+    func record(_ receipts: [MailboxReceipt]) {
+        guard !receipts.isEmpty else { return }
+        if let thread = self.receipts {
+            thread.enqueueLazily(receipts)
         } else {
-            queue.enqueueLazily(.receipt(receipt))
+            queue.enqueueLazily(.receipts(receipts))
         }
     }
 

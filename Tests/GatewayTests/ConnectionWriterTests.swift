@@ -10,8 +10,16 @@ import Testing
 struct ConnectionWriterTests {
     final class RecordedReceipts: DeliveryReceipts {
         let pushes = Mutex<[String]>([])
+        /// Calls of the batch form: one per write.
+        let handOffs = Mutex(0)
         func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
             pushes.withLock { $0.append("\(message)\(group.map { "@\($0)" } ?? "")>\(user)\(awaitingAck ? " ack" : "")") }
+        }
+        func pushed(_ receipts: [PushReceipt]) {
+            handOffs.withLock { $0 += 1 }
+            for receipt in receipts {
+                pushed(receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
+            }
         }
     }
 
@@ -30,6 +38,7 @@ struct ConnectionWriterTests {
         #expect(String(buffer: written) == "+OK msg_id=1\nMSG id=2 from=1 ts=0 text=a\nGMSG id=3 group=1 from=1 ts=0 text=b\n")
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "one write")
         #expect(receipts.pushes.withLock { $0 } == ["2>7", "3@1>7 ack"])
+        #expect(receipts.handOffs.withLock { $0 } == 1, "a write's receipts are handed over together")
 
         writer.write("+OK msg_id=4")
         channel.embeddedEventLoop.run()
