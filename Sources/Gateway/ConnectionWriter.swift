@@ -10,12 +10,9 @@ import Synchronization
 /// ends, whoever decided it (a kick from any thread, QUIT, an over-long
 /// line), so the one line logged at its end can say.
 final class ConnectionWriter: Sendable {
-    /// A pushed message to report once its bytes are written.
-    typealias Receipt = PushReceipt
-
     private struct Pending {
         var bytes: ByteBuffer?
-        var receipts: [Receipt] = []
+        var receipts: [PushReceipt] = []
         var scheduled = false
     }
 
@@ -32,7 +29,7 @@ final class ConnectionWriter: Sendable {
     /// Queues `line` (the newline is added) and, unless a write is already
     /// scheduled, schedules one on the channel's event loop (when the batch
     /// collecting on this thread ends, if one is: `ConnectionWriteBatch`).
-    func write(_ line: String, receipt: Receipt? = nil) {
+    func write(_ line: String, receipt: PushReceipt? = nil) {
         let schedule = pending.withLock { pending -> Bool in
             if pending.bytes == nil {
                 pending.bytes = channel.allocator.buffer(capacity: max(128, line.utf8.count + 1))

@@ -165,7 +165,7 @@ public final class SessionRegistry: LocalDelivery {
         }
         GatewayMetrics.pushesWritten.increment()
         let receipt = push?.messageID.map {
-            ConnectionWriter.Receipt(
+            PushReceipt(
                 message: $0, group: push?.group, user: session.route.user, awaitingAck: session.ackMode)
         }
         session.writer.write(line, receipt: receipt)

@@ -42,18 +42,8 @@ public protocol LocalDelivery: Sendable {
 /// returned again by PULL (or, for a session in ack mode, is returned until
 /// acknowledged); implemented by Messaging.
 public protocol DeliveryReceipts: Sendable {
-    /// `group` is the message's group, nil for a 1:1 message.
-    func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool)
     /// The pushes one write carried, in order: one hand-off for all of them.
     func pushed(_ receipts: [PushReceipt])
-}
-
-extension DeliveryReceipts {
-    public func pushed(_ receipts: [PushReceipt]) {
-        for receipt in receipts {
-            pushed(receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
-        }
-    }
 }
 
 /// A message push written to one of a user's sessions.

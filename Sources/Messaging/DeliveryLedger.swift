@@ -14,10 +14,6 @@ public final class DeliveryLedger: DeliveryReceipts {
         self.writer = writer
     }
 
-    public func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
-        pushed([PushReceipt(message: message, group: group, user: user, awaitingAck: awaitingAck)])
-    }
-
     public func pushed(_ receipts: [PushReceipt]) {
         writer.record(receipts.map { receipt in
             MailboxReceipt(

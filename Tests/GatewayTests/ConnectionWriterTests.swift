@@ -12,13 +12,13 @@ struct ConnectionWriterTests {
         let pushes = Mutex<[String]>([])
         /// Calls of the batch form: one per write.
         let handOffs = Mutex(0)
-        func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
-            pushes.withLock { $0.append("\(message)\(group.map { "@\($0)" } ?? "")>\(user)\(awaitingAck ? " ack" : "")") }
-        }
         func pushed(_ receipts: [PushReceipt]) {
             handOffs.withLock { $0 += 1 }
-            for receipt in receipts {
-                pushed(receipt.message, inGroup: receipt.group, to: receipt.user, awaitingAck: receipt.awaitingAck)
+            pushes.withLock { pushes in
+                for receipt in receipts {
+                    let group = receipt.group.map { "@\($0)" } ?? ""
+                    pushes.append("\(receipt.message)\(group)>\(receipt.user)\(receipt.awaitingAck ? " ack" : "")")
+                }
             }
         }
     }

@@ -120,9 +120,12 @@ public final class FakeMessageService: MessageService, DeliveryReceipts {
 
     // MARK: DeliveryReceipts
 
-    public func pushed(_ message: MessageID, inGroup group: GroupID?, to user: UserID, awaitingAck: Bool) {
-        guard !awaitingAck else { return }
-        state.withLock { _ = $0.delivered.insert(Pair(message: message, user: user)) }
+    public func pushed(_ receipts: [PushReceipt]) {
+        state.withLock { state in
+            for receipt in receipts where !receipt.awaitingAck {
+                state.delivered.insert(Pair(message: receipt.message, user: receipt.user))
+            }
+        }
     }
 
     // MARK: Reads
