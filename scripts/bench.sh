@@ -258,20 +258,18 @@ run_row msg "1:1 cross-gateway, 64 pairs, window 16" \
     --server-pid @GW1_PID --server-pid @REDIS_PID --server-pid @GW2_PID
 run_row msg "1:1 over WebSocket, 64 pairs, window 16" \
     send --ws --port @WEB1 --pairs 64 --window 16 --payload 64 "${timing[@]}" --server-pid @GW1_PID --server-pid @REDIS_PID
-run_row msg "group of 100 online, window 16" \
-    group --port @GW1 --groups 1 --members 100 --window 16 --payload 64 "${timing[@]}" \
-    --server-pid @GW1_PID --server-pid @REDIS_PID
-run_row msg "one group of 1000 online, window 16" \
-    group --port @GW1 --groups 1 --members 1000 --window 16 --payload 64 "${timing[@]}" \
-    --server-pid @GW1_PID --server-pid @REDIS_PID
+# One group's fan-out on the first gateway: LABEL MEMBERS WINDOW.
+group_row() {
+    run_row msg "$1" \
+        group --port @GW1 --groups 1 --members "$2" --window "$3" --payload 64 "${timing[@]}" \
+        --server-pid @GW1_PID --server-pid @REDIS_PID
+}
+group_row "group of 100 online, window 16" 100 16
+group_row "one group of 1000 online, window 16" 1000 16
 # The same fan-out with 64 SENDGROUPs in flight: what the daemon delivers
 # when a round trip of the 16-deep pipeline is not what bounds the row.
-run_row msg "group of 100 online, window 64" \
-    group --port @GW1 --groups 1 --members 100 --window 64 --payload 64 "${timing[@]}" \
-    --server-pid @GW1_PID --server-pid @REDIS_PID
-run_row msg "one group of 1000 online, window 64" \
-    group --port @GW1 --groups 1 --members 1000 --window 64 --payload 64 "${timing[@]}" \
-    --server-pid @GW1_PID --server-pid @REDIS_PID
+group_row "group of 100 online, window 64" 100 64
+group_row "one group of 1000 online, window 64" 1000 64
 run_row msg "1:1 with [sqlite] synchronous = full, 64 pairs, window 16" \
     send --port @FULL_GW --pairs 64 --window 16 --payload 64 "${timing[@]}" \
     --server-pid @FULL_GW_PID --server-pid @REDIS_PID
