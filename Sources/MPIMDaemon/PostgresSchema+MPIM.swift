@@ -8,5 +8,6 @@ extension PostgresSchema {
     /// in the order they were released. Append; never edit (`PostgresSchema`).
     public static let mpim = PostgresSchema([
         .init("v1", steps: [UserTables.v1, GroupTables.v1, MessageTables.v1]),
+        .init("v2", steps: [MessageTables.v2]),
     ])
 }

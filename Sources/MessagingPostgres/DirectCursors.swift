@@ -57,6 +57,46 @@ enum DirectCursors {
             FROM (SELECT c.user_id, c.delivered_through FROM direct_cursor c
                   WHERE c.user_id = ANY (receipt_users) ORDER BY c.user_id FOR UPDATE) c;
 
+        \(moveCursors)
+        END
+        $function$
+        """
+
+    /// As of schema v2: `record_direct_receipts` as in v1, but each
+    /// receipt's user is matched once (a batch of ~200 receipts of 16 users
+    /// spent 0.45 ms of its 1.2 in the cursor lock's scan; 0.1 after).
+    static let v2 = [recordReceiptsByOwner]
+
+    static let recordReceiptsByOwner = """
+        CREATE OR REPLACE FUNCTION record_direct_receipts(receipt_users bigint[], receipt_messages bigint[],
+                                                          receipt_states smallint[])
+        RETURNS void LANGUAGE plpgsql AS $function$
+        #variable_conflict use_column
+        DECLARE
+            cursor_users bigint[];
+            cursor_at bigint[];
+            owners bigint[];
+        BEGIN
+            IF cardinality(receipt_users) = 0 THEN RETURN; END IF;
+            -- Every user's cursor row, locked in user order before any of
+            -- their direct_owed rows is touched. Each user once: matched
+            -- against every receipt, the lock's scan cost cursors × receipts.
+            SELECT array_agg(DISTINCT u.user_id ORDER BY u.user_id) INTO owners FROM unnest(receipt_users) AS u(user_id);
+            INSERT INTO direct_cursor (user_id, delivered_through)
+            SELECT u.user_id, 0 FROM unnest(owners) AS u(user_id)
+            ON CONFLICT DO NOTHING;
+            SELECT array_agg(c.user_id), array_agg(c.delivered_through) INTO cursor_users, cursor_at
+            FROM (SELECT c.user_id, c.delivered_through FROM direct_cursor c
+                  WHERE c.user_id = ANY (owners) ORDER BY c.user_id FOR UPDATE) c;
+
+        \(moveCursors)
+        END
+        $function$
+        """
+
+    /// The part of `record_direct_receipts` after the cursors are locked
+    /// (`cursor_users`, `cursor_at`), the same in every version.
+    private static let moveCursors = """
             WITH receipt AS (
                 SELECT r.user_id, r.message_id, max(r.state) AS state, c.at
                 FROM unnest(receipt_users, receipt_messages, receipt_states) AS r(user_id, message_id, state)
@@ -98,8 +138,6 @@ enum DirectCursors {
             UPDATE direct_owed o SET state = 1 FROM receipt r
             WHERE r.message_id <= r.at AND r.state = 1 AND o.state = 0
               AND o.user_id = r.user_id AND o.message_id = r.message_id;
-        END
-        $function$
         """
 
     /// `take_inbox`: up to `most` of the messages PULL owes the user, oldest

@@ -71,6 +71,9 @@ public enum MessageTables {
         "CREATE INDEX client_message_on_created_at ON client_message (created_at)"
     ] + DirectCursors.v1 + [StoreMessageBatch.v1])
 
+    /// As of schema v2.
+    public static let v2 = PostgresSchema.statements(DirectCursors.v2)
+
     /// The schema of messaging's tables alone, for a store's own tests.
-    public static let schema = PostgresSchema([.init("v1", steps: [v1])])
+    public static let schema = PostgresSchema([.init("v1", steps: [v1]), .init("v2", steps: [v2])])
 }
