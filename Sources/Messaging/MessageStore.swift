@@ -123,3 +123,17 @@ public protocol MessageStore: Sendable {
 extension MessageStore {
     public var recordsReceiptsApart: Bool { false }
 }
+
+/// A store whose write of a batch of messages is one round trip to a
+/// server, started without blocking: the message writer then needs no
+/// thread of its own, and the connection's thread sends the next batch the
+/// moment the answer to one comes (`RoundTripBatcher`). Such a store records
+/// receipts apart.
+public protocol RoundTripMessageStore: MessageStore {
+    /// Starts what `store(batch, receipts: [])` does and returns at once;
+    /// `answer` gets what that would return or throw, on the thread that
+    /// reads the server's answer. Never blocks.
+    func startStore(
+        _ batch: [OutgoingMessage],
+        answer: @escaping @Sendable (Result<[Result<StoredMessage, MPIMError>], any Error>) -> Void)
+}

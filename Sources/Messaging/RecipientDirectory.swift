@@ -39,18 +39,7 @@ public final class RecipientDirectory: Sendable {
     /// writer's own thread, which it blocks while it asks, and only for ids
     /// not known yet.
     func refusals(for batch: [OutgoingMessage]) -> [Int: MPIMError] {
-        let (unknownUsers, unknownGroups) = known.withLock { known in
-            var users: Set<UserID> = []
-            var groups: Set<GroupID> = []
-            for message in batch {
-                switch message.conversation {
-                case .direct(let user) where !known.users.contains(user): users.insert(user)
-                case .group(let group) where !known.groups.contains(group): groups.insert(group)
-                default: break
-                }
-            }
-            return (users, groups)
-        }
+        let (unknownUsers, unknownGroups) = unknown(in: batch)
         guard !unknownUsers.isEmpty || !unknownGroups.isEmpty else { return [:] }
         let answers = ask(users: unknownUsers, groups: unknownGroups)
         known.withLock { known in
@@ -67,6 +56,28 @@ public final class RecipientDirectory: Sendable {
             refusals[index] = answer
         }
         return refusals
+    }
+
+    /// Whether every recipient and group of `batch` is known to exist:
+    /// `refusals(for:)` would answer none, without asking (or blocking).
+    func knowsEveryRecipient(of batch: [OutgoingMessage]) -> Bool {
+        let (users, groups) = unknown(in: batch)
+        return users.isEmpty && groups.isEmpty
+    }
+
+    private func unknown(in batch: [OutgoingMessage]) -> (users: Set<UserID>, groups: Set<GroupID>) {
+        known.withLock { known in
+            var users: Set<UserID> = []
+            var groups: Set<GroupID> = []
+            for message in batch {
+                switch message.conversation {
+                case .direct(let user) where !known.users.contains(user): users.insert(user)
+                case .group(let group) where !known.groups.contains(group): groups.insert(group)
+                default: break
+                }
+            }
+            return (users, groups)
+        }
     }
 
     private static func refusal(_ answer: Result<Bool, MPIMError>, absent: MPIMError) -> MPIMError? {

@@ -2,6 +2,7 @@ import MPIMCore
 import Messaging
 import NIOCore
 import PostgresNIO
+import PostgresStorage
 
 /// One call of `store_message_batch`: the writer's batch as its arrays, and
 /// its rows back as the batch's outcomes.
@@ -61,7 +62,34 @@ struct MessageBatch {
         """
     }
 
+    /// The same call as `query`, as a statement the writer's connection prepares once.
+    var preparedCall: PreparedCall {
+        PreparedCall(sql: Self.preparedSQL, binds: [
+            PostgresData(binary: senders), PostgresData(binary: recipients), PostgresData(binary: groups),
+            PostgresData(binary: texts.map { ByteBuffer(string: $0) }), PostgresData(binary: clientIDs),
+            PostgresData(binary: plain), PostgresData(binary: direct.users), PostgresData(binary: direct.messages),
+            PostgresData(binary: direct.states), PostgresData(binary: inGroups.users),
+            PostgresData(binary: inGroups.messages), PostgresData(binary: inGroups.states),
+            PostgresData(binary: storedAt),
+        ])
+    }
+
+    private static let preparedSQL = """
+        SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
+        FROM store_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        """
+
     typealias Row = (Int64, Int16, MessageID?, UserID?, UserID?, GroupID?, ByteBuffer?, UnixMillis?, [UserID]?)
+
+    /// A row answered to `preparedCall`.
+    static func row(_ answered: PostgresRow) throws -> Row {
+        let cells = answered.preparedCallCells
+        guard cells.count == 9 else { throw BatchAnswerError.unexpectedColumns(cells.count) }
+        return (try cells[0].decode(Int64.self), try cells[1].decode(Int16.self), try cells[2].decode(MessageID?.self),
+                try cells[3].decode(UserID?.self), try cells[4].decode(UserID?.self), try cells[5].decode(GroupID?.self),
+                try cells[6].decode(ByteBuffer?.self), try cells[7].decode(UnixMillis?.self),
+                try cells[8].decode([UserID]?.self))
+    }
 
     /// The outcome of each message, in the batch's order: the rows answer
     /// the first id given out (ordinal 0) and each message not simply
@@ -126,11 +154,13 @@ private struct Receipts {
 enum BatchAnswerError: Error, CustomStringConvertible {
     case unexpectedRow(Int64)
     case missingRow(Int)
+    case unexpectedColumns(Int)
 
     var description: String {
         switch self {
         case .unexpectedRow(let ordinal): "store_message_batch answered an unexpected row for message \(ordinal)"
         case .missingRow(let ordinal): "store_message_batch answered no row for message \(ordinal)"
+        case .unexpectedColumns(let count): "store_message_batch answered rows of \(count) columns"
         }
     }
 }

@@ -5,7 +5,7 @@ import PostgresNIO
 import PostgresStorage
 
 /// Messages and what each user is owed, in PostgreSQL (`MessageTables`).
-public struct PostgresMessageStore: MessageStore {
+public struct PostgresMessageStore: RoundTripMessageStore {
     private let database: PostgresStorage.PostgresDatabase
     private let logger: Logger
 
@@ -30,6 +30,21 @@ public struct PostgresMessageStore: MessageStore {
         let lane: PostgresStorage.PostgresDatabase.WriterLane = batch.isEmpty ? .receipts : .messages
         let rows = try database.runBlocking(call.query, lane: lane).map { try $0.decode(MessageBatch.Row.self) }
         return try call.outcomes(rows)
+    }
+
+    /// `store` for messages only, without blocking: `answer` comes on the
+    /// writer connection's event loop, which sends the next batch from there.
+    public func startStore(
+        _ batch: [OutgoingMessage],
+        answer: @escaping @Sendable (Result<[Result<StoredMessage, MPIMError>], any Error>) -> Void
+    ) {
+        guard !batch.isEmpty else { return answer(.success([])) }
+        let call = MessageBatch(batch, receipts: [], at: .now())
+        database.start(call.preparedCall, lane: .messages) { rows in
+            answer(Result {
+                try call.outcomes(rows.get().map(MessageBatch.row))
+            })
+        }
     }
 
     public func storeNotice(_ text: String) async throws(MPIMError) -> ChatMessage {

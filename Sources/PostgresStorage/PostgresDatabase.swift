@@ -151,17 +151,43 @@ public final class PostgresDatabase: Service, Sendable {
     /// unavailable`).
     public func runBlocking(_ query: PostgresQuery, lane: WriterLane) throws -> [PostgresRow] {
         guard reachability.admits() else { throw PostgresQueryError(description: ServerUnreachable().description) }
-        let writer = switch lane {
-        case .messages: messageWriter
-        case .receipts: receiptWriter
-        }
         do {
-            let rows = try writer.query(query, timeout: configuration.callerTimeout)
+            let rows = try writer(lane).query(query, timeout: configuration.callerTimeout)
             answered()
             return rows
         } catch {
             failed(error)
             throw PostgresQueryError(description: PostgresFailure.describe(error))
+        }
+    }
+
+    /// Sends `call` on the connection of the message writer's `lane` and
+    /// returns at once: `answer` gets its rows, or a `PostgresQueryError`
+    /// after at most the statement timeout, on the connection's event loop
+    /// (at once on the calling thread while the server is unreachable).
+    public func start(
+        _ call: PreparedCall, lane: WriterLane,
+        answer: @escaping @Sendable (Result<[PostgresRow], PostgresQueryError>) -> Void
+    ) {
+        guard reachability.admits() else {
+            return answer(.failure(PostgresQueryError(description: ServerUnreachable().description)))
+        }
+        writer(lane).start(call, timeout: configuration.callerTimeout).whenComplete { [self] result in
+            switch result {
+            case .success(let rows):
+                answered()
+                answer(.success(rows))
+            case .failure(let error):
+                failed(error)
+                answer(.failure(PostgresQueryError(description: PostgresFailure.describe(error))))
+            }
+        }
+    }
+
+    private func writer(_ lane: WriterLane) -> WriterConnection {
+        switch lane {
+        case .messages: messageWriter
+        case .receipts: receiptWriter
         }
     }
 

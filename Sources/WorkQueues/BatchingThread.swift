@@ -24,13 +24,7 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     /// one call: what they start can be held back and started together.
     public typealias CompletionScope = @Sendable (() -> Void) -> Void
 
-    /// Where completions run.
-    public enum Completions: Sendable {
-        /// On the batching thread, before the next batch starts.
-        case inline
-        /// On a thread of their own, named so.
-        case ownThread(String)
-    }
+    public typealias Completions = BatchCompletions
 
     private struct Entry: Sendable {
         var item: Item

@@ -2,7 +2,7 @@ import Foundation
 
 /// An OS thread that runs the work given to it one piece at a time, in the
 /// order given. Work must not block.
-final class SerialThread: Sendable {
+public final class SerialThread: Sendable {
     private struct State: Sendable {
         var work: [@Sendable () -> Void] = []
         var stopping = false
@@ -10,7 +10,7 @@ final class SerialThread: Sendable {
 
     private let state = ConditionLock(State())
 
-    init(name: String) {
+    public init(name: String) {
         let thread = Thread { [state] in
             nameCurrentThread(name)
             Self.run(state)
@@ -18,12 +18,16 @@ final class SerialThread: Sendable {
         thread.start()
     }
 
-    func run(_ work: @escaping @Sendable () -> Void) {
+    deinit {
+        stop()
+    }
+
+    public func run(_ work: @escaping @Sendable () -> Void) {
         state.withLockAndWake { $0.work.append(work) }
     }
 
     /// Lets the thread end once it has run what it was given.
-    func stop() {
+    public func stop() {
         state.withLockAndWake { $0.stopping = true }
     }
 

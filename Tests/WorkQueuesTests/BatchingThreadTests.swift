@@ -5,23 +5,6 @@ import WorkQueues
 
 @Suite("Batching thread")
 struct BatchingThreadTests {
-    /// Submits `items` and waits for all their completions; returns the outputs in completion order.
-    private func submitAll(_ items: Range<Int>, to thread: BatchingThread<Int, Int>) async -> [Result<Int, any Error>] {
-        let seen = Mutex<[Result<Int, any Error>]>([])
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            for item in items {
-                thread.submit(item) { result in
-                    let count = seen.withLock { seen in
-                        seen.append(result)
-                        return seen.count
-                    }
-                    if count == items.count { done.resume() }
-                }
-            }
-        }
-        return seen.withLock { $0 }
-    }
-
     /// Items a test thread processed, in order.
     final class Processed: Sendable {
         private let items = Mutex<[Int]>([])
