@@ -6,9 +6,11 @@
 #      scripts/ab-bench.sh /tmp/mpimd-before .build/release/mpimd 3 1 -- group --groups 1 --members 100 --window 16
 # Each run: a private redis-server and one or two daemons (bcrypt cost 4, no
 # line limit) in a fresh folder on free loopback ports, all stopped by pid.
+# With AB_POSTGRES=1 the daemons store in PostgreSQL: one private server for
+# the whole comparison (scripts/postgres-server.sh), a fresh database per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,7p "$0" >&2; exit 64; }
+[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,9p "$0" >&2; exit 64; }
 builds=("$1" "$2"); rounds=$3; gateways=$4; shift 5
 scenario=send
 case "${1:-}" in send | group | login) scenario=$1; shift ;; esac
@@ -22,10 +24,25 @@ free_port() {
     done
 }
 
+postgres_dir=""
+if [ -n "${AB_POSTGRES:-}" ]; then
+    postgres_dir=$(mktemp -d /tmp/mpim-ab-pg-XXXXXX)
+    chmod 755 "$postgres_dir"
+    trap 'scripts/postgres-server.sh stop "$postgres_dir/server" >/dev/null 2>&1 || true; rm -rf "$postgres_dir"' EXIT
+    postgres_port=$(scripts/postgres-server.sh start "$postgres_dir/server")
+fi
+runs=0
+
 run_once() {
     local mpimd=$1; shift
     local work pids=() ports=()
     work=$(mktemp -d /tmp/mpim-ab-XXXXXX)
+    local storage=(--db "$work/mpim.db")
+    if [ -n "$postgres_dir" ]; then
+        runs=$((runs + 1))
+        createdb -h 127.0.0.1 -p "$postgres_port" -U postgres "ab$runs"
+        storage=(--storage postgres --postgres-url "postgres://postgres@127.0.0.1:$postgres_port/ab$runs")
+    fi
     local redis_port; redis_port=$(free_port)
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
         --logfile "$work/redis.log" &
@@ -34,7 +51,7 @@ run_once() {
     printf '[users]\nbcrypt_cost = 4\n[gateway]\nmax_lines_per_second = 10000000\n' >"$work/mpimd.conf"
     for n in $(seq 1 "$gateways"); do
         "$mpimd" --config "$work/mpimd.conf" --port 0 --http-port 0 --redis-port "$redis_port" \
-            --db "$work/mpim.db" --gateway-id "ab-$n" >"$work/gw$n.log" 2>&1 &
+            "${storage[@]}" --gateway-id "ab-$n" >"$work/gw$n.log" 2>&1 &
         pids+=($!)
         local port=""
         for _ in $(seq 1 200); do
