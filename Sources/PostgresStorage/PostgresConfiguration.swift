@@ -30,11 +30,12 @@ public struct PostgresConfiguration: Sendable {
 }
 
 extension PostgresConfiguration {
-    /// The server's own settings every connection starts with.
-    var startupParameters: [(String, String)] {
+    /// The server's own settings every connection starts with: statements
+    /// are aborted by the server past `statementTimeout`, or past `timeout`
+    /// when given (the migrations').
+    func startupParameters(statementTimeout timeout: Duration? = nil) -> [(String, String)] {
         [
-            // Milliseconds: a statement past the timeout is aborted by the server.
-            ("statement_timeout", "\(statementTimeout.milliseconds)"),
+            ("statement_timeout", "\((timeout ?? statementTimeout).milliseconds)"),
             ("application_name", "mpimd"),
         ]
     }
@@ -47,20 +48,25 @@ extension PostgresConfiguration {
             database: location.database, tls: location.sslMode.clientTLS)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = max(1, poolSize)
-        configuration.options.additionalStartupParameters = startupParameters
+        configuration.options.additionalStartupParameters = startupParameters()
         return configuration
     }
 
-    /// One connection's configuration, for the first connection `open` makes
-    /// itself: the pool retries failed connections quietly, so its errors
-    /// (refused, bad password, no such database) would never be seen.
-    func connectionConfiguration() throws(PostgresURLError) -> PostgresConnection.Configuration {
+    /// One connection's configuration, for the connections made apart from
+    /// the pool: the message writer's, and the first one `open` makes itself
+    /// (the pool retries failed connections quietly, so its errors, refused,
+    /// bad password, no such database, would never be seen), which migrates
+    /// the schema with `statementTimeout` instead: a migration may rebuild a
+    /// large table's index.
+    func connectionConfiguration(statementTimeout timeout: Duration? = nil) throws(PostgresURLError)
+        -> PostgresConnection.Configuration
+    {
         let location = try PostgresURL(url)
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: try location.sslMode.connectionTLS())
         configuration.options.connectTimeout = .milliseconds(connectTimeout.milliseconds)
-        configuration.options.additionalStartupParameters = startupParameters
+        configuration.options.additionalStartupParameters = startupParameters(statementTimeout: timeout)
         return configuration
     }
 

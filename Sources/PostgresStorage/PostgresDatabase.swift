@@ -49,9 +49,11 @@ public final class PostgresDatabase: Service, Sendable {
         let url = configuration.redactedURL
         let clientConfiguration: PostgresClient.Configuration
         let connectionConfiguration: PostgresConnection.Configuration
+        let migrationConfiguration: PostgresConnection.Configuration
         do {
             clientConfiguration = try configuration.clientConfiguration()
             connectionConfiguration = try configuration.connectionConfiguration()
+            migrationConfiguration = try configuration.connectionConfiguration(statementTimeout: migrationTimeout)
         } catch {
             throw PostgresOpenError(url: url, reason: error.description)
         }
@@ -61,7 +63,7 @@ public final class PostgresDatabase: Service, Sendable {
         let connection: PostgresConnection
         do {
             connection = try await withDeadline(configuration.connectTimeout) {
-                try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+                try await PostgresConnection.connect(configuration: migrationConfiguration, id: 0, logger: logger)
             }
         } catch {
             throw PostgresOpenError(url: url, reason: PostgresFailure.describe(error))

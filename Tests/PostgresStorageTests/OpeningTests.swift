@@ -65,6 +65,20 @@ struct OpeningTests {
         await database.close()
     }
 
+    @Test("a migration may run past the statement timeout (a large table's index is rebuilt once); calls may not")
+    func migrationsOutlastTheStatementTimeout() async throws {
+        let slowMigration = PostgresSchema([.init("slow", steps: [PostgresSchema.statements("SELECT pg_sleep(0.8)")])])
+        let database = try await temporaryPostgresDatabase(schema: slowMigration) {
+            $0.statementTimeout = .milliseconds(300)
+        }
+        await #expect(throws: MPIMError.internal("store unavailable")) {
+            try await database.run("sleep", logger: Logger(label: "test")) { client in
+                try await client.query("SELECT pg_sleep(0.8)").collect().count
+            }
+        }
+        await database.close()
+    }
+
     @Test("a call against a stopped server fails as store unavailable within the statement timeout")
     func stoppedServer() async throws {
         let server = try await PostgresServerProcess.start()

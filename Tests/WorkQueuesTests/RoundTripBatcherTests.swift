@@ -79,7 +79,8 @@ struct RoundTripBatcherTests {
                     if total == count { done.resume() }
                 }
             }
-            submit(0)
+            // On a thread of its own: the whole chain runs inside this call.
+            Thread.detachNewThread { submit(0) }
         }
         #expect(seen.withLock { $0 } == Array(0..<count))
     }
