@@ -52,17 +52,7 @@ struct MessageBatch {
         clientIDs = [""]
     }
 
-    var query: PostgresQuery {
-        let bodies = texts.map { ByteBuffer(string: $0) }
-        return """
-        SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
-        FROM store_message_batch(\(senders), \(recipients), \(groups), \(bodies), \(clientIDs),
-                                 \(plain), \(direct.users), \(direct.messages), \(direct.states),
-                                 \(inGroups.users), \(inGroups.messages), \(inGroups.states), \(storedAt))
-        """
-    }
-
-    /// The same call as `query`, as a statement the writer's connection prepares once.
+    /// The call, as a statement the writer's connection prepares once.
     var preparedCall: PreparedCall {
         PreparedCall(sql: Self.preparedSQL, binds: [
             PostgresData(binary: senders), PostgresData(binary: recipients), PostgresData(binary: groups),
@@ -74,6 +64,13 @@ struct MessageBatch {
         ])
     }
 
+    /// The same call as an unnamed statement, for the pool's connections.
+    var query: PostgresQuery {
+        var binds = PostgresBindings(capacity: 13)
+        preparedCall.binds.forEach { binds.append($0) }
+        return PostgresQuery(unsafeSQL: Self.preparedSQL, binds: binds)
+    }
+
     private static let preparedSQL = """
         SELECT ordinal, outcome, id, sender_id, recipient_id, group_id, body, created_at, recipients_now
         FROM store_message_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -81,7 +78,7 @@ struct MessageBatch {
 
     typealias Row = (Int64, Int16, MessageID?, UserID?, UserID?, GroupID?, ByteBuffer?, UnixMillis?, [UserID]?)
 
-    /// A row answered to `preparedCall`.
+    /// A row answered to `preparedCall` (or to `query`).
     static func row(_ answered: PostgresRow) throws -> Row {
         let cells = answered.preparedCallCells
         guard cells.count == 9 else { throw BatchAnswerError.unexpectedColumns(cells.count) }

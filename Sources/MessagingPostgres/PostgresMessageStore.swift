@@ -28,7 +28,7 @@ public struct PostgresMessageStore: RoundTripMessageStore {
         guard !batch.isEmpty || !receipts.isEmpty else { return [] }
         let call = MessageBatch(batch, receipts: receipts, at: .now())
         let lane: PostgresStorage.PostgresDatabase.WriterLane = batch.isEmpty ? .receipts : .messages
-        let rows = try database.runBlocking(call.query, lane: lane).map { try $0.decode(MessageBatch.Row.self) }
+        let rows = try database.runBlocking(call.preparedCall, lane: lane).map(MessageBatch.row)
         return try call.outcomes(rows)
     }
 

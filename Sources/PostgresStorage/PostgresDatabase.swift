@@ -146,27 +146,20 @@ public final class PostgresDatabase: Service, Sendable {
         case receipts
     }
 
-    /// Runs `query` on the connection of the message writer's `lane`,
+    /// Runs `call` on the connection of the message writer's `lane`,
     /// blocking the calling thread until its rows are in or the statement
     /// timeout has passed: for that writer thread only. Failures are thrown
     /// as `PostgresQueryError` (the writer logs them and answers `store
     /// unavailable`).
-    public func runBlocking(_ query: PostgresQuery, lane: WriterLane) throws -> [PostgresRow] {
+    public func runBlocking(_ call: PreparedCall, lane: WriterLane) throws -> [PostgresRow] {
         guard reachability.admits() else { throw PostgresQueryError(description: ServerUnreachable().description) }
-        do {
-            let rows = try writer(lane).query(query, timeout: configuration.callerTimeout)
-            answered()
-            return rows
-        } catch {
-            failed(error)
-            throw PostgresQueryError(description: PostgresFailure.describe(error))
-        }
+        return try settled(Result { try writer(lane).start(call, timeout: configuration.callerTimeout).wait() }).get()
     }
 
     /// Sends `call` on the connection of the message writer's `lane` and
-    /// returns at once: `answer` gets its rows, or a `PostgresQueryError`
-    /// after at most the statement timeout, on the connection's event loop
-    /// (at once on the calling thread while the server is unreachable).
+    /// returns at once: `answer` gets what `runBlocking` would return or
+    /// throw, on the connection's event loop (at once on the calling thread
+    /// while the server is unreachable).
     public func start(
         _ call: PreparedCall, lane: WriterLane,
         answer: @escaping @Sendable (Result<[PostgresRow], PostgresQueryError>) -> Void
@@ -175,14 +168,18 @@ public final class PostgresDatabase: Service, Sendable {
             return answer(.failure(PostgresQueryError(description: ServerUnreachable().description)))
         }
         writer(lane).start(call, timeout: configuration.callerTimeout).whenComplete { [self] result in
-            switch result {
-            case .success(let rows):
-                answered()
-                answer(.success(rows))
-            case .failure(let error):
-                failed(error)
-                answer(.failure(PostgresQueryError(description: PostgresFailure.describe(error))))
-            }
+            answer(settled(result))
+        }
+    }
+
+    /// A writer call's outcome, told to `Reachability`.
+    private func settled(_ result: Result<[PostgresRow], any Error>) -> Result<[PostgresRow], PostgresQueryError> {
+        result.mapError { error in
+            failed(error)
+            return PostgresQueryError(description: PostgresFailure.describe(error))
+        }.map { rows in
+            answered()
+            return rows
         }
     }
 

@@ -24,26 +24,11 @@ final class WriterConnection: Sendable {
         self.logger = logger
     }
 
-    /// The query's rows, or `DeadlineExceeded` after `timeout` (connecting
+    /// `call`'s rows, or `DeadlineExceeded` after `timeout` (connecting
     /// included), on the connection's event loop. Sent at once when called
-    /// on that loop, as the next batch is from the answer to the one before.
-    func start(_ query: PostgresQuery, timeout: Duration) -> EventLoopFuture<[PostgresRow]> {
-        answer(within: timeout) { [logger] open in
-            open.connection.query(query, logger: logger).map(\.rows)
-        }
-    }
-
-    /// `call`'s rows, as `start(_:timeout:)`; the connection prepares the
-    /// statement on its first call.
+    /// on that loop, as the next batch is from the answer to the one before;
+    /// the connection prepares the statement on its first call.
     func start(_ call: PreparedCall, timeout: Duration) -> EventLoopFuture<[PostgresRow]> {
-        answer(within: timeout) { open in
-            open.prepared(call.sql).flatMap { $0.execute(call.binds) }
-        }
-    }
-
-    private func answer(
-        within timeout: Duration, _ body: @escaping @Sendable (Open) -> EventLoopFuture<[PostgresRow]>
-    ) -> EventLoopFuture<[PostgresRow]> {
         let answer = eventLoop.makePromise(of: [PostgresRow].self)
         let deadline = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             answer.fail(DeadlineExceeded(timeout: timeout))
@@ -54,13 +39,10 @@ final class WriterConnection: Sendable {
             // the next call starts on a new connection.
             if case .failure(let error) = result, error is DeadlineExceeded { close() }
         }
-        connected().flatMap(body).cascade(to: answer)
+        connected().flatMap { open in
+            open.prepared(call.sql).flatMap { $0.execute(call.binds) }
+        }.cascade(to: answer)
         return answer.futureResult
-    }
-
-    /// `start`, blocking the calling thread until the rows are all in.
-    func query(_ query: PostgresQuery, timeout: Duration) throws -> [PostgresRow] {
-        try start(query, timeout: timeout).wait()
     }
 
     deinit {
