@@ -73,33 +73,31 @@ enum ConversationDays {
         throws -> [MessageRecord]
     {
         let below = before ?? .max
-        // The days the pair talked, newest first, each with where it ends.
-        let days = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT d.firstMessageID,
-                       (SELECT n.firstMessageID FROM conversationDay n WHERE n.day > d.day ORDER BY n.day LIMIT 1)
-                FROM conversationPair p JOIN conversationDay d ON d.day = p.day
-                WHERE p.lowUserID = ? AND p.highUserID = ? AND d.firstMessageID < ?
-                ORDER BY p.day DESC
-                """,
-            arguments: [min(user, peer), max(user, peer), below])
         let directions = user == peer ? [(user, peer)] : [(user, peer), (peer, user)]
         let sent = try db.cachedStatement(sql: """
-            SELECT * FROM message
+            SELECT \(MessageRecord.selection) FROM message
             WHERE recipientID = ? AND senderID = ? AND id >= ? AND id < ?
             ORDER BY id DESC LIMIT ?
             """)
         var newestFirst: [MessageRecord] = []
-        while newestFirst.count < limit, let day = try days.next() {
-            let first: MessageID = day[0]
-            let end = min(day[1] as MessageID? ?? .max, below)
+        // The days the pair talked, newest first, each with where it ends.
+        try db.cachedStatement(sql: """
+            SELECT d.firstMessageID,
+                   (SELECT n.firstMessageID FROM conversationDay n WHERE n.day > d.day ORDER BY n.day LIMIT 1)
+            FROM conversationPair p JOIN conversationDay d ON d.day = p.day
+            WHERE p.lowUserID = ? AND p.highUserID = ? AND d.firstMessageID < ?
+            ORDER BY p.day DESC
+            """
+        ).forEachRow(min(user, peer), max(user, peer), below, in: db) { day in
+            let first = day.integer(0)
+            let end = min(day.optionalInteger(1) ?? .max, below)
             let wanted = limit - newestFirst.count
             var found: [MessageRecord] = []
             for (sender, recipient) in directions {
-                found += try MessageRecord.fetchAll(sent, arguments: [recipient, sender, first, end, wanted])
+                found += try sent.rows(recipient, sender, first, end, Int64(wanted), in: db, MessageRecord.init(columns:))
             }
             newestFirst += found.sorted { $0.id! > $1.id! }.prefix(wanted)
+            return newestFirst.count < limit
         }
         return newestFirst
     }

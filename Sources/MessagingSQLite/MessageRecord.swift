@@ -48,6 +48,22 @@ extension MessageRecord {
     }
 }
 
+extension MessageRecord {
+    /// The columns `init(columns:)` reads, in its order, for a SELECT.
+    static let selection = "id, senderID, recipientID, groupID, text, createdAt"
+
+    /// Decodes a row of `selection` read through SQLite's C API: HISTORY
+    /// reads dozens of rows, and `init(row:)` finds each column by its name.
+    init(columns: ColumnReader) {
+        id = columns.integer(0)
+        senderID = columns.integer(1)
+        recipientID = columns.optionalInteger(2)
+        groupID = columns.optionalInteger(3)
+        text = columns.text(4)
+        createdAt = columns.integer(5)
+    }
+}
+
 extension Sequence<MessageRecord> {
     /// The stored messages in id order, each once, at most `limit`: what
     /// PULL and SYNC return when several sources (mailbox rows, cursors,

@@ -62,15 +62,41 @@ extension Statement {
     /// The first two columns of every row as integers, for integer
     /// arguments, through SQLite's C API.
     public func integerPairs(_ arguments: Int64..., in db: Database) throws -> [(Int64, Int64)] {
+        try rows(arguments, in: db) { ($0.integer(0), $0.integer(1)) }
+    }
+
+    /// Every row, each made by `decode` from its columns, for integer
+    /// arguments, through SQLite's C API: HISTORY reads dozens of rows, and
+    /// GRDB's `Row` finds each column by its name.
+    public func rows<Decoded>(_ arguments: Int64..., in db: Database, _ decode: (ColumnReader) -> Decoded) throws
+        -> [Decoded]
+    {
+        try rows(arguments, in: db, decode)
+    }
+
+    private func rows<Decoded>(_ arguments: [Int64], in db: Database, _ decode: (ColumnReader) -> Decoded) throws
+        -> [Decoded]
+    {
+        var rows: [Decoded] = []
+        try forEachRow(arguments, in: db) { rows.append(decode($0)); return true }
+        return rows
+    }
+
+    /// Steps through the rows for integer arguments, through SQLite's C API,
+    /// until `body` returns false: for a query whose caller stops early.
+    public func forEachRow(_ arguments: Int64..., in db: Database, _ body: (ColumnReader) throws -> Bool) throws {
+        try forEachRow(arguments, in: db, body)
+    }
+
+    private func forEachRow(_ arguments: [Int64], in db: Database, _ body: (ColumnReader) throws -> Bool) throws {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
         try bind(arguments.map { .integer($0) }, db)
-        var rows: [(Int64, Int64)] = []
         while true {
             switch sqlite3_step(statement) {
-            case SQLITE_ROW: rows.append((sqlite3_column_int64(statement, 0), sqlite3_column_int64(statement, 1)))
-            case SQLITE_DONE: return rows
+            case SQLITE_ROW: guard try body(ColumnReader(statement: statement)) else { return }
+            case SQLITE_DONE: return
             case let code: throw error(code, db)
             }
         }
@@ -100,5 +126,28 @@ extension Statement {
     private func error(_ code: Int32, _ db: Database) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+    }
+}
+
+/// The current row of a statement being stepped, read by column index; only
+/// valid inside the `decode` closure it is handed to.
+public struct ColumnReader {
+    fileprivate let statement: OpaquePointer?
+
+    public func integer(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(statement, column)
+    }
+
+    /// nil for NULL.
+    public func optionalInteger(_ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+    }
+
+    /// The column's bytes as UTF-8, NULs included (`String(cString:)` would
+    /// end at the first); "" for NULL.
+    public func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_blob(statement, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 }
