@@ -71,10 +71,15 @@ let package = Package(
 
         // SQLite through GRDB (stands in for MySQL): the shared plumbing of the
         // services' stores (the file, its pool and migrations, the checkpointer).
+        // A VFS joining each commit's write-ahead-log writes into one write(2).
+        .target(
+            name: "CSQLiteWALBatching",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .target(
             name: "Storage",
             dependencies: [
-                "MPIMCore", "WorkQueues",
+                "MPIMCore", "WorkQueues", "CSQLiteWALBatching",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -406,6 +411,7 @@ let package = Package(
             dependencies: [
                 "Storage", "MPIMCore", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -462,7 +468,7 @@ func postgresStoreDependencies(_ service: String) -> [Target.Dependency] {
 // called from another module of ours (the writer's `BatchingThread`, for
 // one) runs unspecialized, looking up type metadata at run time on every
 // message (Docs/BENCHMARKS.md, "Performance, round 2").
-for target in package.targets where target.type == .regular || target.type == .executable {
+for target in package.targets where (target.type == .regular || target.type == .executable) && target.name != "CSQLiteWALBatching" {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
     ]
