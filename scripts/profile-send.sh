@@ -7,6 +7,7 @@
 #
 #   scripts/profile-send.sh [PAIRS] [WINDOW]     # default 16 1: the closed loop
 #   PROFILE_KEEP=1 keeps the folder (perf.data, logs); PROFILE_BIN=<dir with mpimd, mpim-bench>
+#   PROFILE_RATE=10000 offers that many SENDs a second in all instead of a closed loop
 #
 # Needs perf (Debian's linux-perf) and a release build (`swift build -c release`).
 # Every process it starts is stopped by pid.
@@ -58,7 +59,9 @@ sends() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
 
 seconds=8
-"$bin/mpim-bench" send --port "$port" --pairs "$pairs" --window "$window" --payload 64 \
+rate=()
+[ -z "${PROFILE_RATE:-}" ] || rate=(--rate "$PROFILE_RATE")
+"$bin/mpim-bench" send --port "$port" --pairs "$pairs" --window "$window" --payload 64 ${rate[@]+"${rate[@]}"} \
     --seconds $((seconds + 6)) --warmup 2 --server-pid "$daemon" >"$work/bench.out" 2>&1 &
 bench=$!
 pids+=("$bench")
@@ -72,7 +75,7 @@ count=$((after - before))
 [ "$count" -gt 0 ] || { echo "no SEND answered in the window" >&2; exit 1; }
 hz=$(getconf CLK_TCK)
 per_send=$(echo "scale=1; ($ticks_after - $ticks_before) * 1000000 / $hz / $count" | bc)
-echo "mpim-bench send --pairs $pairs --window $window: $((count / seconds)) SEND/s over ${seconds} s;" \
+echo "mpim-bench send --pairs $pairs --window $window ${rate[*]:-}: $((count / seconds)) SEND/s over ${seconds} s;" \
     "mpimd CPU $per_send us per SEND"
 tail -n 1 "$work/bench.out" | tr ' ' '\n' | grep -E '^(send_p50_us|send_p99_us|deliver_p99_us)=' | tr '\n' ' '
 echo
