@@ -103,17 +103,17 @@ enum DeliveryStream: Hashable, Sendable {
     {
         switch self {
         case .group(let group):
-            return try MessageRecord.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT * FROM message WHERE groupID = ? AND id > ? AND id <= ? AND senderID != ? ORDER BY id LIMIT ?
-                    """),
-                arguments: [group, after, through, user, limit])
+            return try db.cachedStatement(sql: """
+                SELECT \(MessageRecord.selection) FROM message
+                WHERE groupID = ? AND id > ? AND id <= ? AND senderID != ? ORDER BY id LIMIT ?
+                """
+            ).rows(group, after, through, user, Int64(limit), in: db, MessageRecord.init(columns:))
         case .direct(let recipient):
-            return try MessageRecord.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT * FROM message WHERE recipientID = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?
-                    """),
-                arguments: [recipient, after, through, limit])
+            return try db.cachedStatement(sql: """
+                SELECT \(MessageRecord.selection) FROM message
+                WHERE recipientID = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?
+                """
+            ).rows(recipient, after, through, Int64(limit), in: db, MessageRecord.init(columns:))
         }
     }
 

@@ -49,11 +49,14 @@ extension MessageRecord {
 }
 
 extension MessageRecord {
-    /// The columns `init(columns:)` reads, in its order, for a SELECT.
-    static let selection = "id, senderID, recipientID, groupID, text, createdAt"
+    /// The columns `init(columns:)` reads, in its order, for a SELECT (named
+    /// with their table, for joins).
+    static let selection =
+        "message.id, message.senderID, message.recipientID, message.groupID, message.text, message.createdAt"
 
-    /// Decodes a row of `selection` read through SQLite's C API: HISTORY
-    /// reads dozens of rows, and `init(row:)` finds each column by its name.
+    /// Decodes a row of `selection` read through SQLite's C API: HISTORY,
+    /// SYNC and PULL read dozens of rows, and `init(row:)` finds each column
+    /// by its name.
     init(columns: ColumnReader) {
         id = columns.integer(0)
         senderID = columns.integer(1)

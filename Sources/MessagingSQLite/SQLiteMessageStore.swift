@@ -100,7 +100,7 @@ public struct SQLiteMessageStore: MessageStore {
         try MessageRecord.fetchOne(
             db,
             sql: """
-                SELECT message.* FROM clientMessage JOIN message ON message.id = clientMessage.messageID
+                SELECT \(MessageRecord.selection) FROM clientMessage JOIN message ON message.id = clientMessage.messageID
                 WHERE clientMessage.senderID = ? AND clientMessage.clientID = ?
                 """,
             arguments: [sender, clientID])?.chatMessage
@@ -165,14 +165,12 @@ public struct SQLiteMessageStore: MessageStore {
     /// group), oldest first, and marks them delivered in the same transaction.
     public func takeInbox(of user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         try await write("pull") { db in
-            let fromMailbox = try MessageRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
-                    WHERE mailbox.userID = ? AND mailbox.state < \(MailboxState.delivered.rawValue)
-                    ORDER BY mailbox.messageID LIMIT ?
-                    """,
-                arguments: [user, limit])
+            let fromMailbox = try db.cachedStatement(sql: """
+                SELECT \(MessageRecord.selection) FROM mailbox JOIN message ON message.id = mailbox.messageID
+                WHERE mailbox.userID = ? AND mailbox.state < \(MailboxState.delivered.rawValue)
+                ORDER BY mailbox.messageID LIMIT ?
+                """
+            ).rows(user, Int64(limit), in: db, MessageRecord.init(columns:))
             let fromCursors = try DeliveryCursors.messages(
                 in: DeliveryCursors.owedStretches(to: user, db), to: user, after: 0, limit: limit, db)
             let records = (fromMailbox + fromCursors).oldestFirst(limit: limit)
@@ -193,14 +191,12 @@ public struct SQLiteMessageStore: MessageStore {
     /// acknowledged, oldest first (they are pushed again at login).
     public func awaitingAck(of user: UserID, limit: Int) async throws(MPIMError) -> [ChatMessage] {
         try await read("unacknowledged") { db in
-            try MessageRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT message.* FROM mailbox JOIN message ON message.id = mailbox.messageID
-                    WHERE mailbox.userID = ? AND mailbox.state = \(MailboxState.awaitingAck.rawValue)
-                    ORDER BY mailbox.messageID LIMIT ?
-                    """,
-                arguments: [user, limit]).map(\.chatMessage)
+            try db.cachedStatement(sql: """
+                SELECT \(MessageRecord.selection) FROM mailbox JOIN message ON message.id = mailbox.messageID
+                WHERE mailbox.userID = ? AND mailbox.state = \(MailboxState.awaitingAck.rawValue)
+                ORDER BY mailbox.messageID LIMIT ?
+                """
+            ).rows(user, Int64(limit), in: db, MessageRecord.init(columns:)).map(\.chatMessage)
         }
     }
 
@@ -227,19 +223,12 @@ public struct SQLiteMessageStore: MessageStore {
 
     /// A group's messages: the `limit` latest with an id below `before` (if given), oldest first.
     public func groupConversation(_ group: GroupID, before: MessageID?, limit: Int) async throws(MPIMError) -> [ChatMessage] {
-        try await page(MessageRecord.filter(MessageRecord.Columns.groupID == group), before: before, limit: limit)
-    }
-
-    private func page(_ request: QueryInterfaceRequest<MessageRecord>, before: MessageID?, limit: Int)
-        async throws(MPIMError) -> [ChatMessage]
-    {
         try await read("group history") { db in
-            var request = request
-            if let before {
-                request = request.filter(MessageRecord.Columns.id < before)
-            }
-            let newestFirst = try request.order(MessageRecord.Columns.id.desc).limit(limit).fetchAll(db)
-            return newestFirst.reversed().map(\.chatMessage)
+            try db.cachedStatement(sql: """
+                SELECT \(MessageRecord.selection) FROM message WHERE groupID = ? AND id < ? ORDER BY id DESC LIMIT ?
+                """
+            ).rows(group, before ?? .max, Int64(limit), in: db, MessageRecord.init(columns:))
+                .reversed().map(\.chatMessage)
         }
     }
 

@@ -60,6 +60,26 @@ struct MessageStoreTests {
         #expect(beforeA2.map(\.text) == ["a1", "b1"])
     }
 
+    @Test("a group's history pages from the newest, oldest first within a page, and only that group's", arguments: StoreBackend.allCases)
+    func groupConversation(_ backend: StoreBackend) async throws {
+        let (db, _) = try await temporaryStore(backend)
+        let group = try await db.startGroup(1, members: [1, 2])
+        let other = try await db.startGroup(2, members: [1])
+        var outgoing: [OutgoingMessage] = []
+        for i in 0..<4 {
+            outgoing.append(OutgoingMessage(sender: 1 + Int64(i % 2), conversation: .group(group), text: "g\(i)"))
+            outgoing.append(OutgoingMessage(sender: 1, conversation: .group(other), text: "other\(i)"))
+            outgoing.append(OutgoingMessage(sender: 1, recipient: 2, text: "direct\(i)"))
+        }
+        let stored = try await db.storedMessages(outgoing)
+        #expect(try await db.groupConversation(group, before: nil, limit: 50).map(\.text) == ["g0", "g1", "g2", "g3"])
+        #expect(try await db.groupConversation(group, before: nil, limit: 2).map(\.text) == ["g2", "g3"])
+        let beforeG2 = try await db.groupConversation(group, before: stored[6].message.id, limit: 10)
+        #expect(beforeG2.map(\.text) == ["g0", "g1"])
+        #expect(beforeG2.map(\.sender) == [1, 2])
+        #expect(beforeG2.allSatisfy { $0.conversation == .group(group) })
+    }
+
     @Test("ack mode: a message pushed awaiting an ack is pulled and re-pushed until acknowledged", arguments: StoreBackend.allCases)
     func awaitingAck(_ backend: StoreBackend) async throws {
         let (db, _) = try await temporaryStore(backend)
