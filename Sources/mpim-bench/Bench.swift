@@ -5,12 +5,17 @@ import NIOCore
 struct Bench: Sendable {
     let server: ServerOptions
     let loops: Loops
+    /// The loops the load's connections are spread over (`--threads`); with
+    /// `readerLoop`, one more after them holds only the HISTORY readers, so
+    /// their schedule and their replies do not wait behind the load's.
+    let loadLoops: Int
     let prefix: String
 
-    init(server: ServerOptions) async throws {
+    init(server: ServerOptions, readerLoop: Bool = false) async throws {
         ProcessStats.raiseOpenFilesLimit()
         self.server = server
-        self.loops = try await Loops(threads: server.threads)
+        self.loadLoops = server.threads
+        self.loops = try await Loops(threads: server.threads + (readerLoop ? 1 : 0))
         self.prefix = server.effectivePrefix
     }
 
@@ -29,10 +34,14 @@ struct Bench: Sendable {
 
     // MARK: Connections
 
-    /// Opens connection number `index` of a scenario on `port`, on the loop `index` maps to.
-    func open(_ index: Int, port: Int, greeting: BenchConnection.Greeting = .expected) async throws -> Connection {
-        try await Connection.open(host: server.host, port: port, on: loops.loops[index % loops.count], greeting: greeting,
-                                  webSocket: server.webSocket)
+    /// Opens connection number `index` of a scenario on `port`, on the load
+    /// loop `index` maps to, or on the readers' loop.
+    func open(_ index: Int, port: Int, greeting: BenchConnection.Greeting = .expected, reader: Bool = false)
+        async throws -> Connection
+    {
+        let loop = reader && loops.count > loadLoops ? loops.loops[loadLoops] : loops.loops[index % loadLoops]
+        return try await Connection.open(host: server.host, port: port, on: loop, greeting: greeting,
+                                         webSocket: server.webSocket)
     }
 
     /// The gateway port for the `index`th connection: round the `--port` list.

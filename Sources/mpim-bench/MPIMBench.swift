@@ -119,7 +119,7 @@ struct LoadOptions: ParsableArguments {
 
 /// Connections that read HISTORY while a `send` load runs: HISTORY's latency under that load.
 struct HistoryOptions: ParsableArguments {
-    @Option(name: .customLong("history"), help: "Connections reading HISTORY during the load, besides the pairs (0: none).")
+    @Option(name: .customLong("history"), help: "Connections reading HISTORY during the load, besides the pairs, on an event loop of the bench's own (0: none).")
     var readers = 0
 
     @Option(help: "HISTORY commands per second over all readers; 0 keeps one in flight per reader (closed loop).")
@@ -198,7 +198,7 @@ struct SendScenario: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let bench = try await Bench(server: server)
+        let bench = try await Bench(server: server, readerLoop: history.readers > 0)
         try await bench.run {
             try await $0.send(pairs: pairs, pingOnly: pingOnly, timing: timing, load: load, history: history)
         }

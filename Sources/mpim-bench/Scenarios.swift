@@ -67,13 +67,14 @@ extension Bench {
     /// Logs in `--history` readers, each with a conversation to read: with
     /// `--history-of`, existing users and their neighbours; otherwise a new user
     /// each, who first sends `--history-limit` messages to a new peer (offline,
-    /// so no push reaches the load's connections). Reader `i` is connection
+    /// so no push reaches the load's connections). The readers share a loop of
+    /// their own when the bench made one; otherwise reader `i` is connection
     /// `first + i` for the event loops.
     private func historyReaders(_ options: HistoryOptions, placedAfter first: Int) async throws -> [HistoryReader] {
         let prefix = self.prefix
         let password = server.password
         return try await setUp(options.readers) { i in
-            let connection = try await open(first + i, port: port(i))
+            let connection = try await open(first + i, port: port(i), reader: true)
             if let users = options.historyOf {
                 let (user, peer) = users.pair(reader: i, of: options.readers)
                 let login = try await connection.request("LOGIN \(user) \(password) history")
