@@ -2,8 +2,8 @@
 // commit into one write(2).
 //
 // SQLite writes each WAL frame with two calls, its 24-byte header and its
-// page, so a commit touching n pages costs 2n pwrite calls: at 10 000 lone
-// messages a second that was ~6 system calls a message on the writer thread
+// page, so a commit touching n pages costs 2n pwrite calls: at 10 000
+// messages a second that was 3.9 write calls a message on the writer thread
 // (Docs/BENCHMARKS.md). Here contiguous writes to a WAL file are kept in a
 // buffer and written at once:
 // - when the page after a commit frame's header arrives (a frame header's

@@ -90,8 +90,8 @@ public struct AppDatabase: Sendable {
 
     /// Every SQLite file of the process is opened through a VFS that writes a
     /// commit's log frames with one `write(2)` instead of two a page
-    /// (`CSQLiteWALBatching`: ~6 system calls a message on the writer at
-    /// 10 000 lone messages a second).
+    /// (`CSQLiteWALBatching`: 3.9 write calls a message on the writer at
+    /// 10 000 messages a second before, 0.19 after).
     private static let walBatching = ResultCode(rawValue: mpim_sqlite_register_wal_batching())
 
     /// Opens (or creates) the file as a WAL `DatabasePool`.
