@@ -45,18 +45,12 @@ extension Statement {
     /// arguments, through SQLite's C API; nil when there is no row or the
     /// value is NULL.
     public func firstInteger(_ arguments: Int64..., in db: Database) throws -> Int64? {
-        let statement = sqliteStatement
-        sqlite3_reset(statement)
-        defer { sqlite3_reset(statement) }
-        try bind(arguments.map { .integer($0) }, db)
-        switch sqlite3_step(statement) {
-        case SQLITE_ROW:
-            return sqlite3_column_type(statement, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, 0)
-        case SQLITE_DONE:
-            return nil
-        case let code:
-            throw error(code, db)
+        var first: Int64?
+        try forEachRow(arguments, in: db) { row in
+            first = row.optionalInteger(0)
+            return false
         }
+        return first
     }
 
     /// The first two columns of every row as integers, for integer
