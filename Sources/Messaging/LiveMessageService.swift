@@ -6,10 +6,10 @@ import ServiceLifecycle
 /// Messages in their store, group-committed; pushes through the delivery agent.
 ///
 /// A send is queued on the message writer (one transaction per batch of
-/// concurrent sends); once committed, on the writer's completer thread and
-/// in submission order, it is completed and then posted for delivery, so a
-/// connection's replies keep the order of its commands and pushes the order
-/// of the sends.
+/// concurrent sends); once committed, on the writer's thread (or its
+/// completer's) and in submission order, it is completed and then posted for
+/// delivery, so a connection's replies keep the order of its commands and
+/// pushes the order of the sends.
 /// A struct, not an actor: its state lives in the writer and the store.
 public struct LiveMessageService: MessageService, Service {
     private let store: any MessageStore
@@ -52,9 +52,9 @@ public struct LiveMessageService: MessageService, Service {
         let outgoing = OutgoingMessage(
             sender: request.sender, conversation: request.conversation, text: request.text, clientID: request.clientID)
         writer.store(outgoing) { [delivery] outcome in
-            // On the writer's completer thread, in commit order: answer, then
-            // push, so the sender's reply is not written behind a group's
-            // fan-out. The sending session gets no push of its own send
+            // On the writer's thread or its completer's, in commit order:
+            // answer, then push, so the sender's reply is not written behind
+            // a group's fan-out. The sending session gets no push of its own send
             // (except a message to oneself), so its lines keep their order.
             completion(outcome.map { $0.message })
             guard case .success(let stored) = outcome else { return }

@@ -7,10 +7,12 @@ import WorkQueues
 /// receipts move each recipient's delivery cursor once, so riding along with
 /// the next batch of messages costs them little.
 ///
-/// The writes run on the writer's own thread, which the store blocks; each
+/// The writes run on the writer's own thread, which the store blocks; a
 /// batch's completions run in order on a second one (`mpim-completer`) while
-/// the writer goes on with the next batch: a committed message is answered
-/// and pushed from there, with no hop through Swift concurrency in between.
+/// more messages wait for the writer's next batch, else on the writer's
+/// thread (a thread wake-up less when nothing would overlap them): a
+/// committed message is answered and pushed from there, with no hop through
+/// Swift concurrency in between.
 /// Before a batch's transaction, its messages to recipients not known yet are
 /// checked with the services that own them (`RecipientDirectory`).
 ///
@@ -72,7 +74,7 @@ public final class MessageWriter: Sendable {
     }
 
     /// The writer thread: each batch's messages and receipts in one `store`
-    /// call; completions on `mpim-completer`.
+    /// call; completions on `mpim-completer` while more waits.
     private static func thread(
         _ store: any MessageStore, directory: RecipientDirectory, logger: Logger, maxBatch: Int,
         completionScope: (@Sendable (() -> Void) -> Void)?

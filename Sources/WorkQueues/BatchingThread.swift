@@ -13,10 +13,12 @@ import Foundation
 /// Items that can wait (`enqueueLazily`) do not wake the thread: they go with
 /// the next batch, or after `lazyDelay` at the latest, or at a `flush()`.
 ///
-/// When the work mostly waits on a server (a round trip per batch), the
-/// completions can run on a second thread instead (`Completions.ownThread`),
-/// still in order: a batch's completions then overlap the next batch's
-/// wait, at the cost of one thread wake-up per batch.
+/// The completions can run on a second thread instead (`Completions.ownThread`),
+/// still in order: a batch's completions then overlap the next batch's work,
+/// at the cost of one thread wake-up per batch. They go there only while
+/// there is a next batch to overlap (items waiting) or earlier completions
+/// are still there; otherwise they run on the stage's thread, as nothing
+/// would run beside them.
 public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
     public typealias Operation = @Sendable ([Item]) throws -> [Output]
     public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
@@ -42,6 +44,9 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
         var idle = false
         var stopping = false
         var flushes = FlushWaiters()
+        /// Batches whose completions were handed to the completer thread and
+        /// have not finished.
+        var handedOff = 0
     }
 
     private let state = ConditionLock(State())
@@ -162,6 +167,13 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
             if case .success(let outputs) = outcome {
                 precondition(outputs.count == batch.count, "BatchingThread operation must return one output per item")
             }
+            // This thread is the completer's only source, so once nothing is
+            // handed off, running here keeps the order.
+            let handOff = completer != nil && state.withLock { state in
+                guard state.urgent > 0 || state.handedOff > 0 else { return false }
+                state.handedOff += 1
+                return true
+            }
             let complete: @Sendable () -> Void = {
                 completionScope {
                     for (index, entry) in batch.enumerated() {
@@ -169,10 +181,13 @@ public final class BatchingThread<Item: Sendable, Output: Sendable>: Sendable {
                         completion(outcome.map { $0[index] })
                     }
                 }
-                let released = state.withLock { $0.flushes.finish(batch.count) }
+                let released = state.withLock { state in
+                    if handOff { state.handedOff -= 1 }
+                    return state.flushes.finish(batch.count)
+                }
                 released.forEach { $0.resume() }
             }
-            if let completer { completer.run(complete) } else { complete() }
+            if handOff, let completer { completer.run(complete) } else { complete() }
         }
     }
 }
