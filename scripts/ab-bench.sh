@@ -6,11 +6,14 @@
 #      scripts/ab-bench.sh /tmp/mpimd-before .build/release/mpimd 3 1 -- group --groups 1 --members 100 --window 16
 # Each run: a private redis-server and one or two daemons (bcrypt cost 4, no
 # line limit) in a fresh folder on free loopback ports, all stopped by pid.
+# Each line ends with mpimd_cpu_us_per_send: the daemons' CPU time over the
+# measured seconds per SEND answered (issue 25's CPU figure), e.g. against
+# the build before issue 25: scripts/ab-bench.sh <f230c20's mpimd> .build/release/mpimd 4 1 -- --pairs 16 --window 1
 # With AB_POSTGRES=1 the daemons store in PostgreSQL: one private server for
 # the whole comparison (scripts/postgres-server.sh), a fresh database per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,9p "$0" >&2; exit 64; }
+[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,13p "$0" >&2; exit 64; }
 builds=("$1" "$2"); rounds=$3; gateways=$4; shift 5
 scenario=send
 case "${1:-}" in send | group | login) scenario=$1; shift ;; esac
@@ -35,7 +38,7 @@ runs=0
 
 run_once() {
     local mpimd=$1; shift
-    local work pids=() ports=()
+    local work pids=() ports=() servers=()
     work=$(mktemp -d /tmp/mpim-ab-XXXXXX)
     local storage=(--db "$work/mpim.db")
     if [ -n "$postgres_dir" ]; then
@@ -60,10 +63,16 @@ run_once() {
             sleep 0.05
         done
         ports+=(--port "$port")
+        servers+=(--server-pid "${pids[-1]}")
     done
-    "$bench" "$scenario" "${ports[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' \
-        | grep -E '^(sends_per_s|deliveries_per_s|logins_per_s|send_p99_us|deliver_p99_us|login_p99_us|lag_p99_us|errors)=' \
-        | tr '\n' ' '
+    # The daemons' CPU over the measured seconds, per SEND answered: the
+    # figure issue 25's first target is about (compare it only within a run
+    # of this script: CPU time here swings with the host's load).
+    "$bench" "$scenario" "${ports[@]}" "${servers[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' | awk -F= '
+        $1 ~ /^(sends_per_s|deliveries_per_s|logins_per_s|send_p99_us|deliver_p99_us|login_p99_us|lag_p99_us|errors)$/ { printf "%s ", $0 }
+        $1 == "sends_per_s" { sends = $2 }
+        $1 ~ /^server[0-9]*_cpu_pct$/ { cpu += $2 }
+        END { if (sends > 0) printf "mpimd_cpu_us_per_send=%.1f", cpu * 10000 / sends }'
     echo
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
     rm -rf "$work"
