@@ -52,7 +52,7 @@ struct BatchingThreadTests {
         #expect(name == "test-named-batc")
     }
 
-    @Test("completions on a thread of their own while more waits: in submission order, overlapping the next batch, also across batches completed on the batching thread; flush waits for them")
+    @Test("completions on a thread of their own while more waits: in submission order whichever thread runs them, overlapping the next batch; flush waits for them")
     func completionsOnOwnThread() async throws {
         let batchingThread = Mutex<String?>(nil)
         let overlapped = Mutex(false)
