@@ -11,10 +11,15 @@
 # the build before issue 25: scripts/ab-bench.sh <f230c20's mpimd> .build/release/mpimd 4 1 -- --pairs 16 --window 1
 # With AB_POSTGRES=1 the daemons store in PostgreSQL: one private server for
 # the whole comparison (scripts/postgres-server.sh), a fresh database per run.
+# AB_FOLDERS="<parent A> <parent B>" makes each side's fresh folder (its
+# SQLite file) under its own parent, default /tmp for both; with the same
+# build twice, AB_FOLDERS="/tmp /dev/shm" compares the disk with memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,13p "$0" >&2; exit 64; }
+[ $# -ge 5 ] && [ "$5" = "--" ] || { sed -n 2,16p "$0" >&2; exit 64; }
 builds=("$1" "$2"); rounds=$3; gateways=$4; shift 5
+read -r -a folders <<<"${AB_FOLDERS:-/tmp /tmp}"
+[ ${#folders[@]} = 2 ] && [ -d "${folders[0]}" ] && [ -d "${folders[1]}" ] || { echo "AB_FOLDERS: two existing folders" >&2; exit 64; }
 scenario=send
 case "${1:-}" in send | group | login) scenario=$1; shift ;; esac
 bench=${BENCH_BIN:-$(swift build -c release --show-bin-path)/mpim-bench}
@@ -37,9 +42,9 @@ fi
 runs=0
 
 run_once() {
-    local mpimd=$1; shift
+    local mpimd=$1 parent=$2; shift 2
     local work pids=() ports=() servers=()
-    work=$(mktemp -d /tmp/mpim-ab-XXXXXX)
+    work=$(mktemp -d "$parent/mpim-ab-XXXXXX")
     local storage=(--db "$work/mpim.db")
     if [ -n "$postgres_dir" ]; then
         runs=$((runs + 1))
@@ -69,7 +74,7 @@ run_once() {
     # figure issue 25's first target is about (compare it only within a run
     # of this script: CPU time here swings with the host's load).
     "$bench" "$scenario" "${ports[@]}" "${servers[@]}" "$@" | grep '^scenario=' | tr ' ' '\n' | awk -F= '
-        $1 ~ /^(sends_per_s|deliveries_per_s|logins_per_s|send_p99_us|deliver_p99_us|login_p99_us|lag_p99_us|errors)$/ { printf "%s ", $0 }
+        $1 ~ /^(sends_per_s|deliveries_per_s|logins_per_s|send_p99_us|send_p999_us|deliver_p99_us|login_p99_us|lag_p99_us|errors)$/ { printf "%s ", $0 }
         $1 == "sends_per_s" { sends = $2 }
         $1 ~ /^server[0-9]*_cpu_pct$/ { cpu += $2 }
         END { if (sends > 0) printf "mpimd_cpu_us_per_send=%.1f", cpu * 10000 / sends }'
@@ -80,8 +85,9 @@ run_once() {
 
 for round in $(seq 1 "$rounds"); do
     for label in A B; do
-        mpimd=${builds[0]}; [ "$label" = B ] && mpimd=${builds[1]}
+        mpimd=${builds[0]} parent=${folders[0]}
+        [ "$label" = B ] && mpimd=${builds[1]} parent=${folders[1]}
         printf '%s round %s: ' "$label" "$round"
-        run_once "$mpimd" "$@"
+        run_once "$mpimd" "$parent" "$@"
     done
 done
